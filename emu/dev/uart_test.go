@@ -217,14 +217,14 @@ func TestUARTIIRPriorities(t *testing.T) {
 			w(pIER, ierTHRE), iir(0x02), w(pIER, 0), iir(0x01), w(pIER, ierTHRE), iir(0x02),
 		}},
 		{"RX data outranks THRE", "a", []step{
-			w(pIER, ierRDA | ierTHRE), iir(0x04), r(pData), iir(0x02), iir(0x01),
+			w(pIER, ierRDA|ierTHRE), iir(0x04), r(pData), iir(0x02), iir(0x01),
 		}},
 		{"line status outranks RX data", "", []step{
 			w(pMCR, mcrLoop), w(pData, 1), w(pData, 2),
-			w(pIER, ierRDA | ierRLS), iir(0x06), r(pLSR), iir(0x04), r(pData), iir(0x01),
+			w(pIER, ierRDA|ierRLS), iir(0x06), r(pLSR), iir(0x04), r(pData), iir(0x01),
 		}},
 		{"modem status is lowest, cleared by reading MSR", "", []step{
-			w(pIER, ierMS | ierTHRE), iir(0x02), w(pMCR, mcrLoop | mcrRTS), iir(0x00),
+			w(pIER, ierMS|ierTHRE), iir(0x02), w(pMCR, mcrLoop|mcrRTS), iir(0x00),
 			r(pMSR), iir(0x01),
 		}},
 		{"FIFO: below trigger is a timeout, at trigger is data", "abcd", []step{
