@@ -12,7 +12,7 @@ import (
 // bridge interface working and every bus empty:
 //
 //   - CONFIG_ADDRESS (0xCF8): a 32-bit write latches the value and a read
-//     returns it (a narrower read returns its bytes of it). Narrower
+//     returns it (a narrower read its low bytes, as on QEMU). Narrower
 //     writes to 0xCF8-0xCFB are ignored, as on QEMU's i440FX, whose
 //     config address register only takes 32-bit writes; 0xCF9 is the
 //     PIIX reset control register there, which this machine does not
@@ -38,15 +38,18 @@ func (p *PCIAbsent) Ranges() []Range { return []Range{{emu.PortPCIAddr, 8}} }
 // Address returns the latched CONFIG_ADDRESS value.
 func (p *PCIAbsent) Address() uint32 { return p.addr.Load() }
 
-// In reads CONFIG_ADDRESS bytes or all-ones configuration data.
+// In reads CONFIG_ADDRESS or all-ones configuration data. Any read
+// within 0xCF8-0xCFB returns the latched value truncated to the access
+// size, whatever the offset: QEMU's pci_host_config_read does so (a real
+// i440FX decodes only 32-bit accesses there), and QEMU is the reference.
 func (p *PCIAbsent) In(port uint16, size int) uint32 {
-	addr := p.addr.Load()
-	return splitIn(port, size, func(port uint16) (uint8, bool) {
-		if port >= emu.PortPCIAddr && port < emu.PortPCIAddr+4 {
-			return uint8(addr >> (8 * (port - emu.PortPCIAddr))), true
-		}
-		return 0xFF, true // CONFIG_DATA: no device answers
-	})
+	if !validSize(size) {
+		return onesMask(4)
+	}
+	if port >= emu.PortPCIAddr && port < emu.PortPCIAddr+4 {
+		return p.addr.Load() & onesMask(size)
+	}
+	return onesMask(size) // CONFIG_DATA: no device answers
 }
 
 // Out latches a 32-bit write to CONFIG_ADDRESS; everything else is ignored.

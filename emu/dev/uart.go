@@ -82,7 +82,8 @@ const (
 // Registers, as a driver's probe sees them (Linux 8250, SeaBIOS, FreeBSD
 // uart(4)):
 //
-//   - RBR/THR (0): reading pops the receive FIFO (0 when empty); a write
+//   - RBR/THR (0): reading pops the receive FIFO (when it is empty: 0
+//     with FIFOs, the last byte received without, as QEMU); a write
 //     is transmitted at once, so THR and the transmitter are always empty
 //     (LSR THRE and TEMT always set). DLL while LCR.DLAB.
 //   - IER (1): bits 0-3 read back, the rest read 0. DLM while LCR.DLAB.
@@ -145,6 +146,7 @@ type UART struct {
 	lsrErr     uint8 // OE until LSR is read
 	msrDelta   uint8 // MSR bits 0-3 until MSR is read
 	divisor    uint16
+	rbr        uint8    // the last byte read from the receive buffer
 	thrPending bool     // THR-empty interrupt source
 	rx         byteRing // receive FIFO (capacity 1 without FIFOs)
 	host       byteRing // input from in, not yet in rx
@@ -258,9 +260,13 @@ func (u *UART) readReg(off uint16) uint8 {
 		if dlab {
 			return uint8(u.divisor)
 		}
-		b, _ := u.rx.pop()
+		if b, ok := u.rx.pop(); ok {
+			u.rbr = b
+		} else if u.fcr&fcrEnable != 0 {
+			return 0 // an empty FIFO reads 0, as QEMU's
+		}
 		u.refill()
-		return b
+		return u.rbr // without FIFOs, the last byte received stays
 	case uartIER:
 		if dlab {
 			return uint8(u.divisor >> 8)
