@@ -22,7 +22,8 @@ const (
 //
 // A write that sets SLP_EN with SLP_TYP = S5 calls onPowerOff. Any other
 // write (a sleep type we do not implement, SCI_EN) is stored and has no
-// effect. Reads return the stored value without SLP_EN, which is
+// effect; unlike QEMU, SLP_TYP 1 (S3) does not suspend and SLP_TYP 2 (S4,
+// which QEMU also treats as power-off) does nothing. Reads return the stored value without SLP_EN, which is
 // write-only and reads as 0. Byte accesses to 0x604 and 0x605 reach the
 // low and high byte; a write that touches the high byte is checked for
 // SLP_EN. The rest of the PM block (PM1 event registers at 0x600, the PM

@@ -3,6 +3,15 @@
 // CMOS/RTC, and the PC ports that answer "absent" (PCI configuration,
 // i8042, POST).
 //
+//	ports        device       constructor
+//	0x060, 0x064 I8042        NewI8042Absent  reads 0xFF
+//	0x070-0x071  CMOS         NewCMOS         RTC from the host clock, memory sizes
+//	0x080        POST         NewPOST         last code kept, reads 0xFF
+//	0x0F4-0x0F7  DebugExit    NewDebugExit    exit status (V<<1)|1, reads 0
+//	0x3F8-0x3FF  UART         NewUART         16550A console, IRQ4 line
+//	0x604-0x605  ACPIPM       NewACPIPM       outw(0x604, 0x2000) powers off
+//	0xCF8-0xCFF  PCIAbsent    NewPCIAbsent    address latch, data all ones
+//
 // Every device is a PortDevice that also says where it lives (Ranges, and
 // Ports for the devices that occupy one run of ports), so the bus registers
 // it without repeating port numbers. Port numbers come from emu/layout.go.

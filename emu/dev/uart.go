@@ -133,7 +133,9 @@ const (
 // the list of escapes on the console output; Ctrl-A followed by anything
 // else drops both bytes, as QEMU ignores an unknown command. Input timing
 // relative to the guest is not deterministic; with in nil or at EOF (once
-// InputDone is closed) the UART is.
+// InputDone is closed) the UART is. A Read blocked on a terminal cannot
+// always be interrupted (see Close), so a process that runs several
+// machines one after another should give at most the last one os.Stdin.
 type UART struct {
 	onQuit func()
 
