@@ -37,6 +37,7 @@ func emitCases(cases []aluCase) string {
 	}
 	b.WriteString("\tpushl $2\n\tpopfl\n\tpopl %ebx\n\tpopl %edi\n\tret\n")
 	fmt.Fprintf(&b, "\t.globl oracle_nbytes\n\t.set oracle_nbytes, %d\n", len(cases)*wordsPerCase*4)
+	fmt.Fprintf(&b, "\t.globl oracle_nwords\n\t.set oracle_nwords, %d\n", len(cases)*wordsPerCase)
 	fmt.Fprintf(&b, "\t.bss\n\t.align 4\n\t.globl oracle_out\noracle_out:\n\t.space %d\n", len(cases)*wordsPerCase*4)
 	return b.String()
 }

@@ -146,7 +146,7 @@ func needGCC32(t *testing.T, run bool) {
 	}
 	dir := t.TempDir()
 	src := ".globl _start\n_start: movl $1,%eax\nxorl %ebx,%ebx\nint $0x80\n"
-	exe, err := buildELF(dir, "probe", nil, map[string]string{"probe.S": src})
+	exe, err := buildELF(dir, "probe", nil, source{"probe.S", src})
 	if err != nil {
 		t.Skipf("cannot build i386 binaries (gcc -m32 / ld -m elf_i386): %v", err)
 	}
@@ -157,11 +157,15 @@ func needGCC32(t *testing.T, run bool) {
 	}
 }
 
-// buildELF assembles srcs (name -> text, written to dir) with gcc -m32
-// and links them with ld -m elf_i386 and ldArgs into dir/name.
-func buildELF(dir, name string, ldArgs []string, srcs map[string]string) (string, error) {
+// source is one assembly file of a build.
+type source struct{ name, text string }
+
+// buildELF assembles srcs (written to dir) with gcc -m32 and links them,
+// in order, with ld -m elf_i386 and ldArgs into dir/name.
+func buildELF(dir, name string, ldArgs []string, srcs ...source) (string, error) {
 	var objs []string
-	for file, text := range srcs {
+	for _, src := range srcs {
+		file, text := src.name, src.text
 		path := filepath.Join(dir, file)
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 			return "", err

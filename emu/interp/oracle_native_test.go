@@ -32,7 +32,7 @@ func TestOracleNative(t *testing.T) {
 	n := len(cases) * wordsPerCase
 	dir := t.TempDir()
 	exe, err := buildELF(dir, "native", []string{"-Ttext-segment=" + oracleLinkAddr, "-z", "noexecstack"},
-		map[string]string{"head.S": readTestdata(t, "oracle_native.S"), "cases.S": emitCases(cases)})
+		source{"head.S", readTestdata(t, "oracle_native.S")}, source{"cases.S", emitCases(cases)})
 	require.NoError(t, err)
 
 	start := time.Now()
