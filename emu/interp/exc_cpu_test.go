@@ -9,6 +9,8 @@ package interp_test
 
 import (
 	"encoding/binary"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,7 +115,12 @@ func excSystem(t *testing.T, c excCase) (m *testMachine, body uint32) {
 	m.put32(excTSS+8, selData0)
 	m.put32(excTSS+0x64, 0x0068<<16) // I/O map base beyond the limit: no bitmap
 
-	var p []byte
+	// ljmp 0x08:next, then our data selector in DS ES SS: from here on
+	// the segment registers come from this GDT, not EnterFlatProtected's.
+	p := append([]byte{0xea}, le(excProlog+7, 32)...)
+	p = append(p, selCode0, 0x00)
+	p = append(p, movAXImm(selData0)...)
+	p = append(p, 0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0)         // mov ds/es/ss, ax
 	p = append(p, 0x66, 0xb8, selTSS, 0x00, 0x0f, 0x00, 0xd8) // mov ax,0x28; ltr ax
 	if c.paging {
 		for i := range uint32(512) {
@@ -308,8 +315,8 @@ func excCases() []excCase {
 		{name: "ring3/div_by_zero", ring3: true, body: cat(xorECX, divECX), vec: interp.ExcDE, eipOff: 2},
 		{name: "ring3/load_ds_dpl0", ring3: true, body: cat(movAXImm(selData0), movDSAX), vec: interp.ExcGP, err: selData0, eipOff: 4},
 	}
-	for name, code := range privileged {
-		cs = append(cs, excCase{name: "ring3/GP_" + name, ring3: true, body: code, vec: interp.ExcGP, err: 0})
+	for _, name := range slices.Sorted(maps.Keys(privileged)) {
+		cs = append(cs, excCase{name: "ring3/GP_" + name, ring3: true, body: privileged[name], vec: interp.ExcGP, err: 0})
 	}
 	return cs
 }

@@ -11,6 +11,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,8 +109,7 @@ func (m *testMachine) loadELF(t testing.TB, f *elf.File) map[string]uint32 {
 		}
 		end := p.Paddr + p.Memsz
 		require.LessOrEqual(t, end, uint64(len(m.ram)), "segment at %#x beyond RAM", p.Paddr)
-		data := make([]byte, p.Filesz)
-		_, err := p.ReadAt(data, 0)
+		data, err := io.ReadAll(p.Open())
 		require.NoError(t, err)
 		clear(m.ram[p.Paddr:end])
 		copy(m.ram[p.Paddr:], data)

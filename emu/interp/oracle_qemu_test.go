@@ -14,6 +14,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -80,7 +81,11 @@ func parseKernelOutput(out []byte) (kernelResult, error) {
 func buildOracleKernel(t *testing.T, cases []aluCase) string {
 	t.Helper()
 	needGCC32(t, false)
-	k, err := buildELF(t.TempDir(), "oracle.elf", []string{"-Ttext=" + oracleLinkAddr, "-z", "noexecstack"},
+	dir := t.TempDir()
+	if keep := os.Getenv("ORACLE_KEEP_DIR"); keep != "" {
+		dir = keep // keep the kernel and its sources for objdump
+	}
+	k, err := buildELF(dir, "oracle.elf", []string{"-Ttext=" + oracleLinkAddr, "-z", "noexecstack"},
 		source{"oracle_mb.S", readTestdata(t, "oracle_mb.S")}, source{"cases.S", emitCases(cases)})
 	require.NoError(t, err)
 	return k
