@@ -3,6 +3,8 @@ module dfemu
 go 1.26.8
 
 require (
-	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/stretchr/testify v1.12.1
 	golang.org/x/arch v0.32.0 // indirect
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
