@@ -123,3 +123,24 @@ func TestFailureStatusesMatchABI(t *testing.T) {
 	assert.Equal(t, uint64(0x2000), abi["ABI_POWEROFF_VALUE"])
 	assert.Equal(t, uint64(0xF4), abi["ABI_PORT_DEBUG_EXIT"])
 }
+
+// Tests and FailureTests list exactly the kernel's test table (kernel/test.c).
+func TestTestListsMatchKernel(t *testing.T) {
+	src, err := os.ReadFile("../kernel/test.c")
+	require.NoError(t, err)
+	re := regexp.MustCompile(`(?m)^\s*\{ "([a-z0-9]+)", "[^"]*", test_[a-z0-9]+, (true|false) \},$`)
+	var visible, hidden []string
+	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		if m[2] == "true" {
+			hidden = append(hidden, m[1])
+		} else {
+			visible = append(visible, m[1])
+		}
+	}
+	assert.Equal(t, Tests, visible, "test=all runs these, in this order")
+	var failure []string
+	for name := range FailureTests {
+		failure = append(failure, name)
+	}
+	assert.ElementsMatch(t, hidden, failure, "hidden tests")
+}

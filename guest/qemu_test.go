@@ -69,26 +69,29 @@ func runQEMU(t *testing.T, cmdline string, mods []emu.Module, memMiB string) (st
 
 var tapLine = regexp.MustCompile(`(?m)^(ok|not ok) (\d+) - ([a-z0-9]+):.*$`)
 
-// checkTAP requires a TAP stream whose plan matches its results and turns
-// each result into a subtest.
-func checkTAP(t *testing.T, out string, wantOK bool) {
+// checkTAP requires a TAP stream whose plan matches its results, turns
+// each result into a subtest, and returns the tests' names in order.
+func checkTAP(t *testing.T, out string, wantOK bool) []string {
 	t.Helper()
 	require.Contains(t, out, "\nTAP version 13\n", out)
 	plan := regexp.MustCompile(`(?m)^1\.\.(\d+)$`).FindStringSubmatch(out)
 	require.NotNil(t, plan, "no TAP plan in:\n%s", out)
 	results := tapLine.FindAllStringSubmatch(out, -1)
 	assert.Equal(t, plan[1], strconv.Itoa(len(results)), "plan vs results in:\n%s", out)
+	var names []string
 	for _, r := range results {
+		names = append(names, r[3])
 		t.Run(r[3], func(t *testing.T) {
 			assert.Equal(t, wantOK, r[1] == "ok", "%s", r[0])
 		})
 	}
+	return names
 }
 
 func TestQEMUTestAll(t *testing.T) {
 	out, status := runQEMU(t, TestCmdline+" mem=256", Modules(), "256")
 	assert.Equal(t, 0, status, "exit status; output:\n%s", out)
-	checkTAP(t, out, true)
+	assert.Equal(t, Tests, checkTAP(t, out, true))
 	assert.Contains(t, out, "# module 0: size=20000 crc32=")
 	assert.NotContains(t, out, "not ok")
 }
