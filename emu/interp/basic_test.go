@@ -205,3 +205,23 @@ func TestInstructionCrossingPage(t *testing.T) {
 	hlt`, pad))
 	assert.Equal(t, uint32(0x11223344), c.R[EAX])
 }
+
+func TestSharedCodeCacheSeesOtherCPUWrites(t *testing.T) {
+	ram := make([]byte, testRAM)
+	code := NewCodeCache(len(ram))
+	a := New(Config{RAM: ram, Code: code})
+	b := New(Config{ID: 1, RAM: ram, Code: code})
+	// A: mov $1, %eax; hlt
+	copy(ram[0x1000:], []byte{0xb8, 1, 0, 0, 0, 0xf4})
+	// B: movb $2, 0x1001; hlt
+	copy(ram[0x2000:], []byte{0xc6, 0x05, 0x01, 0x10, 0, 0, 2, 0xf4})
+	a.EnterFlatProtected(0x1000)
+	b.EnterFlatProtected(0x2000)
+	require.Equal(t, StopHaltNoIntr, a.Run(10))
+	assert.Equal(t, uint32(1), a.R[EAX])
+	require.Equal(t, StopHaltNoIntr, b.Run(10))
+	require.Equal(t, byte(2), ram[0x1001])
+	a.EnterFlatProtected(0x1000) // leaves hlt
+	require.Equal(t, StopHaltNoIntr, a.Run(10))
+	assert.Equal(t, uint32(2), a.R[EAX], "A decoded the instruction again after B's write")
+}
