@@ -187,13 +187,22 @@ func TestOutAndRequestStop(t *testing.T) {
 }
 
 func TestInternalErrorIsReported(t *testing.T) {
-	c, _ := newTestCPU(t, []byte{0x90, 0xf4})
-	c.ram = c.ram[:0x1000] // provoke an out-of-range access in the CPU
-	c.icache.pages[1] = nil
+	c, _ := newTestCPU(t, []byte{0x90, 0x90, 0xf4})
+	require.Equal(t, StopBudget, c.Run(1)) // decodes page 1
+	// Plant a handler with a Go runtime error (a dfemu bug) for the
+	// second nop: Run must report it, not crash.
+	cp := c.icache.pages[testCode>>12]
+	require.NotNil(t, cp)
+	cp.insts = append(cp.insts, inst{len: 1, fn: func(c *CPU, i *inst) {
+		var regs []uint32
+		c.R[EAX] = regs[c.EIP] // index out of range
+	}})
+	cp.index[1] = uint16(len(cp.insts))
 	r := c.Run(10)
-	// Executing from beyond "RAM" goes to the bus (all ones: 0xff ...),
-	// which decodes as an invalid instruction: no Go panic escapes.
-	assert.NotEqual(t, StopInternalError, r, c.LastFault)
+	assert.Equal(t, StopInternalError, r)
+	assert.Contains(t, c.LastFault, "index out of range")
+	assert.Contains(t, c.LastFault, "nop")
+	assert.Equal(t, uint32(testCode+1), c.EIP)
 }
 
 func TestInstructionCrossingPage(t *testing.T) {
