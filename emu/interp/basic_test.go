@@ -234,3 +234,32 @@ func TestSharedCodeCacheSeesOtherCPUWrites(t *testing.T) {
 	require.Equal(t, StopHaltNoIntr, a.Run(10))
 	assert.Equal(t, uint32(2), a.R[EAX], "A decoded the instruction again after B's write")
 }
+
+func TestLockedAtomics(t *testing.T) {
+	c := runAsm(t, `
+	movl $5, 0x2000
+	mov $3, %eax
+	lock xadd %eax, 0x2000     # eax = 5, [0x2000] = 8
+	mov $8, %eax
+	mov $42, %ecx
+	lock cmpxchg %ecx, 0x2000  # equal: [0x2000] = 42, ZF
+	setz %bl
+	mov $7, %edx
+	xadd %edx, %edx            # same register: 14
+	lock incl 0x2000
+	hlt`)
+	assert.Equal(t, uint32(43), c.mem32(0x2000))
+	assert.Equal(t, uint32(1), c.R[EBX]&0xFF)
+	assert.Equal(t, uint32(14), c.R[EDX])
+}
+
+func TestLockOnRegisterIsUD(t *testing.T) {
+	c := runAsm(t, prelude+`
+	gate 6, ud, 0x8e00
+	mov $at, %edx
+at:	.byte 0xf0, 0x01, 0xc0   # lock add %eax, %eax
+	ud2
+ud:	pop %ebx      # faulting EIP
+	hlt`)
+	assert.Equal(t, c.R[EDX], c.R[EBX])
+}
