@@ -135,6 +135,12 @@ func build(xi *x86asm.Inst) inst {
 			segOverride = GS
 		}
 	}
+	if esc := xi.Opcode >> 24; esc >= 0xD8 && esc <= 0xDF {
+		return inst{fn: opFPUEscape, len: in.len} // x87: no FPU here
+	}
+	if xi.Op == x86asm.FWAIT {
+		return inst{fn: opWait, len: in.len}
+	}
 	var a [4]arg
 	n := 0
 	for k, x := range xi.Args[:4] {

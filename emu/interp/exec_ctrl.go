@@ -333,6 +333,26 @@ func opUD(c *CPU, i *inst) { c.raise(ExcUD, 0) }
 // opUnimplemented raises #UD for a valid instruction interp lacks.
 func opUnimplemented(c *CPU, i *inst) { c.raiseUnimpl() }
 
+// opFPUEscape is any x87 instruction (escape opcodes D8-DF). interp has
+// no FPU: with CR0.EM or CR0.TS set it raises #NM, so a kernel can
+// emulate or refuse x87 (SDM vol. 3, 2.5, table 2-2); otherwise it is an
+// unimplemented instruction (#UD, or a stop with StopOnUD).
+func opFPUEscape(c *CPU, i *inst) {
+	if c.CR0&(CR0EM|CR0TS) != 0 {
+		c.raise(ExcNM, 0)
+	}
+	c.raiseUnimpl()
+}
+
+// opWait is wait/fwait: #NM when CR0.MP and CR0.TS are both set; with no
+// FPU there is nothing to wait for.
+func opWait(c *CPU, i *inst) {
+	if c.CR0&(CR0MP|CR0TS) == CR0MP|CR0TS {
+		c.raise(ExcNM, 0)
+	}
+	c.EIP += uint32(i.len)
+}
+
 // opUndecodable raises #UD for bytes x86asm rejects.
 func opUndecodable(c *CPU, i *inst) { c.raiseUnimpl() }
 
