@@ -96,7 +96,7 @@ func TestPowerOff(t *testing.T) {
 }
 
 func TestUnknownPortReadsOnesAndIsLoggedOnce(t *testing.T) {
-	in := []byte{0x66, 0xBA, 0x34, 0x12, 0xEC} // mov dx, 0x1234; in al, dx
+	in := []byte{0x66, 0xBA, 0x34, 0x12, 0xEC}                         // mov dx, 0x1234; in al, dx
 	code := cat(in, in, []byte{0x0F, 0xB6, 0xC0, 0xE7, 0xF4}, hltLoop) // movzx eax, al; out 0xF4, eax
 	r := boot(t, code, nil)
 	assert.Equal(t, 0xFF, r.res.Status, "(0xFF<<1|1)&0xFF: the read gave all ones")
