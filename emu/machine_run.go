@@ -141,11 +141,13 @@ func enterMultiboot(c *interp.CPU, l *multiboot.Loaded) error {
 	return nil
 }
 
-// Close releases the console (its input goroutine).
-func (m *Machine) Close() {
+// Close stops the console's input goroutine and flushes its output; the
+// error is the console output's first write error.
+func (m *Machine) Close() error {
 	if m.uart != nil {
-		m.uart.Close()
+		return m.uart.Close()
 	}
+	return nil
 }
 
 // finish records why the machine stops; the first reason wins. onCPU
@@ -202,6 +204,9 @@ func (m *Machine) Run() (r Result) {
 		if p := recover(); p != nil {
 			r = m.death(ExitInternal, fmt.Sprintf("internal error: %v", p))
 			r.Report += "\n" + string(debug.Stack())
+		}
+		if err := m.uart.Flush(); err != nil {
+			fmt.Fprintf(m.cfg.Stderr, "dfemu: %v\n", err)
 		}
 		m.report(r)
 	}()
