@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"dfemu/emu"
 )
 
 func TestDebugExit(t *testing.T) {
@@ -156,14 +155,14 @@ func TestRangesDisjoint(t *testing.T) {
 		}
 	}
 	for port, want := range map[uint16]string{
-		emu.PortDebugExit: "exit", emu.PortCOM1: "uart", emu.PortCOM1 + 7: "uart",
-		emu.PortACPIPM1a: "acpi", emu.PortCMOSIndex: "cmos", emu.PortCMOSData: "cmos",
-		emu.PortPCIAddr: "pci", emu.PortPCIData + 3: "pci", emu.PortPOST: "post",
+		PortDebugExit: "exit", PortCOM1: "uart", PortCOM1 + 7: "uart",
+		PortACPIPM1a: "acpi", PortCMOSIndex: "cmos", PortCMOSData: "cmos",
+		PortPCIAddr: "pci", PortPCIAddr + 7: "pci", PortPOST: "post",
 		0x60: "i8042", 0x64: "i8042",
 	} {
 		assert.Equal(t, want, owner[port], "port %#x", port)
 	}
-	assert.Empty(t, owner[emu.PortTraceCtl])
+	assert.Empty(t, owner[0x0E9A])
 	assert.Empty(t, owner[0x61])
 }
 

@@ -14,20 +14,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"dfemu/emu"
 )
 
 // Absolute COM1 register ports.
 const (
-	pData = emu.PortCOM1 + uartData
-	pIER  = emu.PortCOM1 + uartIER
-	pIIR  = emu.PortCOM1 + uartIIR
-	pFCR  = emu.PortCOM1 + uartIIR
-	pLCR  = emu.PortCOM1 + uartLCR
-	pMCR  = emu.PortCOM1 + uartMCR
-	pLSR  = emu.PortCOM1 + uartLSR
-	pMSR  = emu.PortCOM1 + uartMSR
-	pSCR  = emu.PortCOM1 + uartSCR
+	pData = PortCOM1 + uartData
+	pIER  = PortCOM1 + uartIER
+	pIIR  = PortCOM1 + uartIIR
+	pFCR  = PortCOM1 + uartIIR
+	pLCR  = PortCOM1 + uartLCR
+	pMCR  = PortCOM1 + uartMCR
+	pLSR  = PortCOM1 + uartLSR
+	pMSR  = PortCOM1 + uartMSR
+	pSCR  = PortCOM1 + uartSCR
 )
 
 // syncBuffer is an io.Writer safe to read while the UART's flush timer
