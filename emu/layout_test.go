@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"dfemu/emu/dev"
 	"dfemu/emu/multiboot"
 
 	"github.com/stretchr/testify/assert"
@@ -102,4 +103,15 @@ func TestLayoutMirroredInLoader(t *testing.T) {
 	assert.Equal(t, uint32(BIOSAreaStart), uint32(multiboot.BIOSAreaStart))
 	assert.Equal(t, uint32(HighMemStart), uint32(multiboot.HighMemStart))
 	assert.Equal(t, uint32(BIOSROMStart), uint32(multiboot.BIOSROMStart))
+}
+
+// The devices keep their own copy of their ports (dev cannot import emu).
+func TestLayoutMirroredInDevices(t *testing.T) {
+	assert.Equal(t, PortDebugExit, dev.PortDebugExit)
+	assert.Equal(t, PortCOM1, dev.PortCOM1)
+	assert.Equal(t, PortACPIPM1a, dev.PortACPIPM1a)
+	assert.Equal(t, PortCMOSIndex, dev.PortCMOSIndex)
+	assert.Equal(t, PortCMOSData, dev.PortCMOSData)
+	assert.Equal(t, PortPCIAddr, dev.PortPCIAddr)
+	assert.Equal(t, PortPOST, dev.PortPOST)
 }

@@ -15,15 +15,18 @@ type Module struct {
 
 // Config describes a machine to boot.
 type Config struct {
-	Kernel   []byte   // Multiboot ELF (or a.out kludge) kernel image
-	Modules  []Module // -initrd
-	Cmdline  string   // -append
-	MemMiB   int      // -m, default 256
-	SMP      int      // -smp, default 1 for now
-	Seed     uint64   // -seed: interleaving of vCPUs (deterministic SMP)
-	Timeout  time.Duration
-	Strict   bool // an access to an unknown port is fatal
-	StopOnUD bool // stop and report on an unimplemented instruction
+	Kernel []byte // Multiboot ELF (or a.out kludge) kernel image
+	// KernelName is the -kernel path. As under QEMU, the guest's
+	// Multiboot command line is KernelName + " " + Cmdline.
+	KernelName string
+	Modules    []Module // -initrd
+	Cmdline    string   // -append
+	MemMiB     int      // -m, default 256
+	SMP        int      // -smp, default 1 for now
+	Seed       uint64   // -seed: interleaving of vCPUs (deterministic SMP)
+	Timeout    time.Duration
+	Strict     bool // an access to an unknown port is fatal
+	StopOnUD   bool // stop and report on an unimplemented instruction
 
 	Stdout io.Writer // the serial console
 	Stdin  io.Reader // serial console input; nil: none

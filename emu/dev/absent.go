@@ -3,8 +3,6 @@ package dev
 import (
 	"sync"
 	"sync/atomic"
-
-	"dfemu/emu"
 )
 
 // PCIAbsent is the PCI configuration mechanism #1 of a PC with no PCI
@@ -30,10 +28,10 @@ type PCIAbsent struct {
 func NewPCIAbsent() *PCIAbsent { return &PCIAbsent{} }
 
 // Ports returns 0xCF8 and its 8 ports.
-func (p *PCIAbsent) Ports() (base uint16, n int) { return emu.PortPCIAddr, 8 }
+func (p *PCIAbsent) Ports() (base uint16, n int) { return PortPCIAddr, 8 }
 
 // Ranges returns the device's ports for the bus.
-func (p *PCIAbsent) Ranges() []Range { return []Range{{emu.PortPCIAddr, 8}} }
+func (p *PCIAbsent) Ranges() []Range { return []Range{{PortPCIAddr, 8}} }
 
 // Address returns the latched CONFIG_ADDRESS value.
 func (p *PCIAbsent) Address() uint32 { return p.addr.Load() }
@@ -42,8 +40,8 @@ func (p *PCIAbsent) Address() uint32 { return p.addr.Load() }
 func (p *PCIAbsent) In(port uint16, size int) uint32 {
 	addr := p.addr.Load()
 	return splitIn(port, size, func(port uint16) (uint8, bool) {
-		if port >= emu.PortPCIAddr && port < emu.PortPCIAddr+4 {
-			return uint8(addr >> (8 * (port - emu.PortPCIAddr))), true
+		if port >= PortPCIAddr && port < PortPCIAddr+4 {
+			return uint8(addr >> (8 * (port - PortPCIAddr))), true
 		}
 		return 0xFF, true // CONFIG_DATA: no device answers
 	})
@@ -51,7 +49,7 @@ func (p *PCIAbsent) In(port uint16, size int) uint32 {
 
 // Out latches a 32-bit write to CONFIG_ADDRESS; everything else is ignored.
 func (p *PCIAbsent) Out(port uint16, size int, v uint32) {
-	if port == emu.PortPCIAddr && size == 4 {
+	if port == PortPCIAddr && size == 4 {
 		p.addr.Store(v)
 	}
 }
@@ -70,10 +68,10 @@ type POST struct {
 func NewPOST() *POST { return &POST{} }
 
 // Ports returns port 0x80.
-func (p *POST) Ports() (base uint16, n int) { return emu.PortPOST, 1 }
+func (p *POST) Ports() (base uint16, n int) { return PortPOST, 1 }
 
 // Ranges returns the device's ports for the bus.
-func (p *POST) Ranges() []Range { return []Range{{emu.PortPOST, 1}} }
+func (p *POST) Ranges() []Range { return []Range{{PortPOST, 1}} }
 
 // In returns all ones.
 func (p *POST) In(port uint16, size int) uint32 { return onesMask(size) }
@@ -81,7 +79,7 @@ func (p *POST) In(port uint16, size int) uint32 { return onesMask(size) }
 // Out keeps the low byte of the value written at 0x80 (a wider write's
 // other bytes belong to the DMA page registers at 0x81-0x83, not here).
 func (p *POST) Out(port uint16, size int, v uint32) {
-	if port != emu.PortPOST || !validSize(size) {
+	if port != PortPOST || !validSize(size) {
 		return
 	}
 	p.mu.Lock()

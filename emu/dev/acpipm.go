@@ -2,8 +2,6 @@ package dev
 
 import (
 	"sync"
-
-	"dfemu/emu"
 )
 
 // PM1a control register bits (ACPI 6.5 §4.8.3.2.1, "PM1 Control Registers").
@@ -41,10 +39,10 @@ func NewACPIPM(onPowerOff func()) *ACPIPM {
 }
 
 // Ports returns the register's two ports.
-func (p *ACPIPM) Ports() (base uint16, n int) { return emu.PortACPIPM1a, 2 }
+func (p *ACPIPM) Ports() (base uint16, n int) { return PortACPIPM1a, 2 }
 
 // Ranges returns the device's ports for the bus.
-func (p *ACPIPM) Ranges() []Range { return []Range{{emu.PortACPIPM1a, 2}} }
+func (p *ACPIPM) Ranges() []Range { return []Range{{PortACPIPM1a, 2}} }
 
 // In returns the stored control value (SLP_EN reads as 0).
 func (p *ACPIPM) In(port uint16, size int) uint32 {
@@ -52,9 +50,9 @@ func (p *ACPIPM) In(port uint16, size int) uint32 {
 	defer p.mu.Unlock()
 	return splitIn(port, size, func(port uint16) (uint8, bool) {
 		switch port {
-		case emu.PortACPIPM1a:
+		case PortACPIPM1a:
 			return uint8(p.cnt), true
-		case emu.PortACPIPM1a + 1:
+		case PortACPIPM1a + 1:
 			return uint8(p.cnt >> 8), true
 		}
 		return 0, false
@@ -68,9 +66,9 @@ func (p *ACPIPM) Out(port uint16, size int, v uint32) {
 	high := false
 	splitOut(port, size, v, func(port uint16, b uint8) {
 		switch port {
-		case emu.PortACPIPM1a:
+		case PortACPIPM1a:
 			cnt = cnt&0xFF00 | uint16(b)
-		case emu.PortACPIPM1a + 1:
+		case PortACPIPM1a + 1:
 			cnt = cnt&0x00FF | uint16(b)<<8
 			high = true
 		}

@@ -3,8 +3,6 @@ package dev
 import (
 	"sync"
 	"time"
-
-	"dfemu/emu"
 )
 
 // CMOS register indices (the MC146818 RTC, and the PC/AT CMOS layout that
@@ -108,10 +106,10 @@ func NewCMOS(now func() time.Time) *CMOS {
 }
 
 // Ports returns 0x70 and 0x71.
-func (c *CMOS) Ports() (base uint16, n int) { return emu.PortCMOSIndex, 2 }
+func (c *CMOS) Ports() (base uint16, n int) { return PortCMOSIndex, 2 }
 
 // Ranges returns the device's ports for the bus.
-func (c *CMOS) Ranges() []Range { return []Range{{emu.PortCMOSIndex, 2}} }
+func (c *CMOS) Ranges() []Range { return []Range{{PortCMOSIndex, 2}} }
 
 // SetMemory fills the memory size registers for bytes of RAM below 4 GiB,
 // as QEMU does: KiB above 1 MiB and 64 KiB units above 16 MiB, each capped
@@ -154,9 +152,9 @@ func (c *CMOS) In(port uint16, size int) uint32 {
 	defer c.mu.Unlock()
 	return splitIn(port, size, func(port uint16) (uint8, bool) {
 		switch port {
-		case emu.PortCMOSIndex:
+		case PortCMOSIndex:
 			return 0xFF, true
-		case emu.PortCMOSData:
+		case PortCMOSData:
 			return c.read(c.index), true
 		}
 		return 0, false
@@ -169,10 +167,10 @@ func (c *CMOS) Out(port uint16, size int, v uint32) {
 	defer c.mu.Unlock()
 	splitOut(port, size, v, func(port uint16, b uint8) {
 		switch port {
-		case emu.PortCMOSIndex:
+		case PortCMOSIndex:
 			c.index = b & 0x7F
 			c.nmiOff = b&nmiDisable != 0
-		case emu.PortCMOSData:
+		case PortCMOSData:
 			c.write(c.index, b)
 		}
 	})

@@ -2,8 +2,6 @@ package dev
 
 import (
 	"sync"
-
-	"dfemu/emu"
 )
 
 // DebugExit is QEMU's isa-debug-exit device as configured by
@@ -32,10 +30,10 @@ func NewDebugExit(onExit func(v uint32)) *DebugExit {
 }
 
 // Ports returns the device's port run: iobase 0xF4, iosize 4.
-func (d *DebugExit) Ports() (base uint16, n int) { return emu.PortDebugExit, 4 }
+func (d *DebugExit) Ports() (base uint16, n int) { return PortDebugExit, 4 }
 
 // Ranges returns the device's ports for the bus.
-func (d *DebugExit) Ranges() []Range { return []Range{{emu.PortDebugExit, 4}} }
+func (d *DebugExit) Ranges() []Range { return []Range{{PortDebugExit, 4}} }
 
 // In returns 0 for any read, as QEMU does.
 func (d *DebugExit) In(port uint16, size int) uint32 { return 0 }

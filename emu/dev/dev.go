@@ -5,7 +5,7 @@
 //
 // Every device is a PortDevice that also says where it lives (Ranges, and
 // Ports for the devices that occupy one run of ports), so the bus registers
-// it without repeating port numbers. Port numbers come from emu/layout.go.
+// it without repeating port numbers. Port numbers come from ports.go (a mirror of emu/layout.go).
 //
 // Conventions shared by all devices here:
 //

@@ -5,8 +5,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"dfemu/emu"
 )
 
 // 16550 register offsets from the base port (PC16550D datasheet, table
@@ -186,10 +184,10 @@ func NewUART(out io.Writer, in io.Reader, onQuit func()) *UART {
 }
 
 // Ports returns COM1's eight ports.
-func (u *UART) Ports() (base uint16, n int) { return emu.PortCOM1, uartPorts }
+func (u *UART) Ports() (base uint16, n int) { return PortCOM1, uartPorts }
 
 // Ranges returns the device's ports for the bus.
-func (u *UART) Ranges() []Range { return []Range{{emu.PortCOM1, uartPorts}} }
+func (u *UART) Ranges() []Range { return []Range{{PortCOM1, uartPorts}} }
 
 // SetIRQNotify sets the function called when the interrupt line may have
 // changed. It may be called on the input goroutine as well as on a vCPU's.
@@ -212,10 +210,10 @@ func (u *UART) In(port uint16, size int) uint32 {
 	u.refill()
 	before := u.irqLocked()
 	v := splitIn(port, size, func(port uint16) (uint8, bool) {
-		if port < emu.PortCOM1 || port >= emu.PortCOM1+uartPorts {
+		if port < PortCOM1 || port >= PortCOM1+uartPorts {
 			return 0, false
 		}
-		return u.readReg(port - emu.PortCOM1), true
+		return u.readReg(port - PortCOM1), true
 	})
 	notify := u.changed(before)
 	u.mu.Unlock()
@@ -230,8 +228,8 @@ func (u *UART) Out(port uint16, size int, v uint32) {
 	u.mu.Lock()
 	before := u.irqLocked()
 	splitOut(port, size, v, func(port uint16, b uint8) {
-		if port >= emu.PortCOM1 && port < emu.PortCOM1+uartPorts {
-			u.writeReg(port-emu.PortCOM1, b)
+		if port >= PortCOM1 && port < PortCOM1+uartPorts {
+			u.writeReg(port-PortCOM1, b)
 		}
 	})
 	notify := u.changed(before)

@@ -1,0 +1,294 @@
+package emu
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"dfemu/emu/dev"
+	"dfemu/emu/interp"
+	"dfemu/emu/multiboot"
+)
+
+// Machine is one booted PC: RAM, the port and MMIO buses with their
+// devices, the loaded Multiboot kernel, and the vCPUs.
+//
+// Vocabulary:
+//
+//	quantum   instructions a vCPU runs before the scheduler looks at the
+//	          clock and the other vCPUs
+//	death     every way a run ends other than the guest's own exit or
+//	          power-off: triple fault, dead hlt, timeout, strict unknown
+//	          port, unimplemented instruction, internal error
+//
+// Context: New and Run are called from one goroutine. Devices call back
+// into the machine from Run's goroutine (Out on the vCPU loop), except
+// the console's Ctrl-A X, which arrives from the console input goroutine
+// and is picked up between quanta.
+type Machine struct {
+	cfg   Config
+	RAM   []byte
+	Ports *PortBus
+	MMIO  *MMIOBus
+	Boot  *multiboot.Loaded // where the kernel, modules and boot info went
+
+	cpus []*interp.CPU
+	cur  *interp.CPU // the vCPU running now (for EIP in notices)
+
+	uart *dev.UART
+
+	mu   sync.Mutex
+	stop *Result // the first reason to stop; later ones are ignored
+}
+
+// quantum is how many instructions a vCPU runs between scheduler checks
+// (timeout, Ctrl-A X, other vCPUs): a few milliseconds of guest time.
+const quantum = 200_000
+
+// Errors New returns for a bad configuration (the CLI maps every New
+// error to ExitUsage).
+var ErrNoKernel = errors.New("no kernel image")
+
+// New builds the machine and loads the kernel; nothing runs yet. A bad
+// image is a *multiboot.Error.
+func New(cfg Config) (*Machine, error) {
+	if cfg.MemMiB == 0 {
+		cfg.MemMiB = DefaultMemMiB
+	}
+	if cfg.SMP == 0 {
+		cfg.SMP = 1
+	}
+	if cfg.SMP != 1 {
+		return nil, fmt.Errorf("-smp %d: only one CPU for now", cfg.SMP)
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	if len(cfg.Kernel) == 0 {
+		return nil, ErrNoKernel
+	}
+	ram, err := newRAM(cfg.MemMiB)
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{cfg: cfg, RAM: ram, Ports: NewPortBus(), MMIO: NewMMIOBus(uint64(len(ram)))}
+	m.Ports.Unknown = m.unknownAccess
+	m.MMIO.Unknown = m.unknownAccess
+	if err := m.addDevices(); err != nil {
+		return nil, err
+	}
+	if err := m.load(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	for i := 0; i < cfg.SMP; i++ {
+		c := interp.New(interp.Config{ID: i, RAM: ram, Bus: &cpuBus{m: m}, StopOnUD: cfg.StopOnUD})
+		m.cpus = append(m.cpus, c)
+	}
+	if err := enterMultiboot(m.cpus[0], m.Boot); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// load runs the Multiboot loader and copies its result into RAM.
+func (m *Machine) load() error {
+	mods := make([]multiboot.Module, len(m.cfg.Modules))
+	for i, mod := range m.cfg.Modules {
+		mods[i] = multiboot.Module{String: mod.String, Data: mod.Data}
+	}
+	l, err := multiboot.Load(multiboot.Input{
+		Kernel:     m.cfg.Kernel,
+		KernelName: m.cfg.KernelName,
+		Cmdline:    m.cfg.Cmdline,
+		Modules:    mods,
+		RAMSize:    uint64(len(m.RAM)),
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.Apply(m.RAM); err != nil {
+		return err
+	}
+	m.Boot = l
+	return nil
+}
+
+// flatEntry is what the boot CPU needs to start a Multiboot kernel.
+type flatEntry interface {
+	EnterFlatProtected(eip uint32)
+}
+
+// enterMultiboot puts c in the state the Multiboot spec (3.2) requires:
+// 32-bit protected mode, flat segments, paging off, IF=0, EAX=magic,
+// EBX=info.
+func enterMultiboot(c *interp.CPU, l *multiboot.Loaded) error {
+	f, ok := any(c).(flatEntry)
+	if !ok {
+		return errors.New("internal: the CPU cannot enter protected mode (no EnterFlatProtected)")
+	}
+	f.EnterFlatProtected(l.Entry)
+	c.R[interp.EAX] = multiboot.BootloaderMagic
+	c.R[interp.EBX] = l.InfoAddr
+	return nil
+}
+
+// Close stops the console's input goroutine and flushes its output; the
+// error is the console output's first write error.
+func (m *Machine) Close() error {
+	if m.uart != nil {
+		return m.uart.Close()
+	}
+	return nil
+}
+
+// finish records why the machine stops; the first reason wins. onCPU
+// says the caller runs on the vCPU loop (a device's Out), so the running
+// vCPU can be stopped after the current instruction.
+func (m *Machine) finish(r Result, onCPU bool) {
+	m.mu.Lock()
+	if m.stop == nil {
+		m.stop = &r
+	}
+	m.mu.Unlock()
+	if onCPU && m.cur != nil {
+		m.cur.RequestStop()
+	}
+}
+
+func (m *Machine) stopped() *Result {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.stop
+}
+
+// unknownAccess reports an access to an unassigned port or physical
+// address: once per port (or page) as a notice, or as a death with
+// Config.Strict.
+func (m *Machine) unknownAccess(desc string, first bool) {
+	where := desc
+	if m.cur != nil {
+		where = fmt.Sprintf("%s at EIP %#08x", desc, m.cur.EIP)
+	}
+	if m.cfg.Strict {
+		m.finish(m.death(ExitStrictPort, where), true)
+		return
+	}
+	if first {
+		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n", where)
+	}
+}
+
+// death is a Result for a dead guest, with every vCPU's registers.
+func (m *Machine) death(status int, reason string) Result {
+	var b strings.Builder
+	for i, c := range m.cpus {
+		fmt.Fprintf(&b, "vcpu %d:\n%s", i, dumpCPU(c))
+	}
+	return Result{Status: status, Reason: reason, Report: b.String()}
+}
+
+// Run runs the guest until it exits, powers off or dies, and says how.
+// A death is also reported on Config.Stderr: "dfemu: <reason>" and the
+// registers.
+func (m *Machine) Run() (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = m.death(ExitInternal, fmt.Sprintf("internal error: %v", p))
+			r.Report += "\n" + string(debug.Stack())
+		}
+		if err := m.uart.Flush(); err != nil {
+			fmt.Fprintf(m.cfg.Stderr, "dfemu: %v\n", err)
+		}
+		m.report(r)
+	}()
+	start := time.Now()
+	halted := make([]interp.StopReason, len(m.cpus)) // StopBudget: runnable
+	for {
+		for i, c := range m.cpus {
+			if halted[i] != interp.StopBudget {
+				continue
+			}
+			m.cur = c
+			why := c.Run(quantum)
+			m.cur = nil
+			if s := m.stopped(); s != nil {
+				return *s
+			}
+			if res, dead := m.cpuStopped(c, why); dead {
+				return res
+			} else if why == interp.StopHalt || why == interp.StopHaltNoIntr {
+				halted[i] = why
+			}
+		}
+		if r, ok := m.allHalted(halted); ok {
+			return r
+		}
+		if m.cfg.Timeout > 0 && time.Since(start) > m.cfg.Timeout {
+			return m.death(ExitTimeout, fmt.Sprintf("timeout: the guest ran for %v", m.cfg.Timeout))
+		}
+	}
+}
+
+// cpuStopped turns a vCPU's stop reason into a death, or says the
+// machine goes on.
+func (m *Machine) cpuStopped(c *interp.CPU, why interp.StopReason) (Result, bool) {
+	switch why {
+	case interp.StopBudget, interp.StopRequested, interp.StopHalt, interp.StopHaltNoIntr:
+		return Result{}, false
+	case interp.StopShutdown:
+		return m.death(ExitTripleFault, fmt.Sprintf("triple fault at EIP %#08x", c.EIP)), true
+	case interp.StopUnimplemented:
+		return m.death(ExitUnimpl, fmt.Sprintf("unimplemented instruction at EIP %#08x", c.EIP)), true
+	}
+	return m.death(ExitInternal, fmt.Sprintf("internal error: vcpu stopped: %v at EIP %#08x", why, c.EIP)), true
+}
+
+// allHalted: a vCPU in hlt waits for an interrupt, and this machine has
+// no interrupt source yet, so when every vCPU is halted the guest is
+// dead.
+func (m *Machine) allHalted(halted []interp.StopReason) (Result, bool) {
+	noIntr := false
+	for _, h := range halted {
+		switch h {
+		case interp.StopBudget:
+			return Result{}, false
+		case interp.StopHaltNoIntr:
+			noIntr = true
+		}
+	}
+	eip := m.cpus[0].EIP
+	if noIntr {
+		return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with interrupts disabled at EIP %#08x", eip)), true
+	}
+	return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with no interrupt source at EIP %#08x", eip)), true
+}
+
+// report prints a death on Stderr.
+func (m *Machine) report(r Result) {
+	switch {
+	case r.Status == ExitUserQuit:
+		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n", r.Reason)
+	case r.Report != "":
+		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n%s", r.Reason, r.Report)
+	}
+}
+
+// cpuBus is the CPU's view of everything but RAM.
+type cpuBus struct{ m *Machine }
+
+func (b *cpuBus) ReadPhys(addr uint32, size int) uint32     { return b.m.MMIO.Read(addr, size) }
+func (b *cpuBus) WritePhys(addr uint32, size int, v uint32) { b.m.MMIO.Write(addr, size, v) }
+func (b *cpuBus) In(port uint16, size int) uint32           { return b.m.Ports.In(port, size) }
+func (b *cpuBus) Out(port uint16, size int, v uint32)       { b.m.Ports.Out(port, size, v) }
+
+// AckInterrupt is never called: no interrupt source exists yet.
+func (b *cpuBus) AckInterrupt() uint8 { return 0 }
