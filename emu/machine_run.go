@@ -36,8 +36,8 @@ type Machine struct {
 	MMIO  *MMIOBus
 	Boot  *multiboot.Loaded // where the kernel, modules and boot info went
 
-	cpus []*interp.CPU
-	cur  *interp.CPU // the vCPU running now (for EIP in notices)
+	cpus []vcpu
+	cur  vcpu // the vCPU running now (for EIP in notices)
 
 	uart *dev.UART
 
@@ -55,7 +55,10 @@ var ErrNoKernel = errors.New("no kernel image")
 
 // New builds the machine and loads the kernel; nothing runs yet. A bad
 // image is a *multiboot.Error.
-func New(cfg Config) (*Machine, error) {
+func New(cfg Config) (*Machine, error) { return newMachine(cfg, newInterpCPU) }
+
+// newMachine is New with the CPU backend as a parameter.
+func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	if cfg.MemMiB == 0 {
 		cfg.MemMiB = DefaultMemMiB
 	}
@@ -89,10 +92,11 @@ func New(cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	for i := 0; i < cfg.SMP; i++ {
-		c := interp.New(interp.Config{ID: i, RAM: ram, Bus: &cpuBus{m: m}, StopOnUD: cfg.StopOnUD})
-		m.cpus = append(m.cpus, c)
+		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m}, cfg.StopOnUD))
 	}
-	if err := enterMultiboot(m.cpus[0], m.Boot); err != nil {
+	// Multiboot (spec 3.2): the boot CPU enters the kernel in flat 32-bit
+	// protected mode with EAX=magic, EBX=info.
+	if err := m.cpus[0].EnterMultiboot(m.Boot.Entry, multiboot.BootloaderMagic, m.Boot.InfoAddr); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -119,25 +123,6 @@ func (m *Machine) load() error {
 		return err
 	}
 	m.Boot = l
-	return nil
-}
-
-// flatEntry is what the boot CPU needs to start a Multiboot kernel.
-type flatEntry interface {
-	EnterFlatProtected(eip uint32)
-}
-
-// enterMultiboot puts c in the state the Multiboot spec (3.2) requires:
-// 32-bit protected mode, flat segments, paging off, IF=0, EAX=magic,
-// EBX=info.
-func enterMultiboot(c *interp.CPU, l *multiboot.Loaded) error {
-	f, ok := any(c).(flatEntry)
-	if !ok {
-		return errors.New("internal: the CPU cannot enter protected mode (no EnterFlatProtected)")
-	}
-	f.EnterFlatProtected(l.Entry)
-	c.R[interp.EAX] = multiboot.BootloaderMagic
-	c.R[interp.EBX] = l.InfoAddr
 	return nil
 }
 
@@ -176,7 +161,7 @@ func (m *Machine) stopped() *Result {
 func (m *Machine) unknownAccess(desc string, first bool) {
 	where := desc
 	if m.cur != nil {
-		where = fmt.Sprintf("%s at EIP %#08x", desc, m.cur.EIP)
+		where = fmt.Sprintf("%s at EIP 0x%08x", desc, m.cur.PC())
 	}
 	if m.cfg.Strict {
 		m.finish(m.death(ExitStrictPort, where), true)
@@ -191,7 +176,7 @@ func (m *Machine) unknownAccess(desc string, first bool) {
 func (m *Machine) death(status int, reason string) Result {
 	var b strings.Builder
 	for i, c := range m.cpus {
-		fmt.Fprintf(&b, "vcpu %d:\n%s", i, dumpCPU(c))
+		fmt.Fprintf(&b, "vcpu %d:\n%s", i, c.Dump())
 	}
 	return Result{Status: status, Reason: reason, Report: b.String()}
 }
@@ -240,16 +225,16 @@ func (m *Machine) Run() (r Result) {
 
 // cpuStopped turns a vCPU's stop reason into a death, or says the
 // machine goes on.
-func (m *Machine) cpuStopped(c *interp.CPU, why interp.StopReason) (Result, bool) {
+func (m *Machine) cpuStopped(c vcpu, why interp.StopReason) (Result, bool) {
 	switch why {
 	case interp.StopBudget, interp.StopRequested, interp.StopHalt, interp.StopHaltNoIntr:
 		return Result{}, false
 	case interp.StopShutdown:
-		return m.death(ExitTripleFault, fmt.Sprintf("triple fault at EIP %#08x", c.EIP)), true
+		return m.death(ExitTripleFault, fmt.Sprintf("triple fault at EIP 0x%08x", c.PC())), true
 	case interp.StopUnimplemented:
-		return m.death(ExitUnimpl, fmt.Sprintf("unimplemented instruction at EIP %#08x", c.EIP)), true
+		return m.death(ExitUnimpl, fmt.Sprintf("unimplemented instruction at EIP 0x%08x", c.PC())), true
 	}
-	return m.death(ExitInternal, fmt.Sprintf("internal error: vcpu stopped: %v at EIP %#08x", why, c.EIP)), true
+	return m.death(ExitInternal, fmt.Sprintf("internal error: vcpu stopped: %v at EIP 0x%08x", why, c.PC())), true
 }
 
 // allHalted: a vCPU in hlt waits for an interrupt, and this machine has
@@ -265,11 +250,11 @@ func (m *Machine) allHalted(halted []interp.StopReason) (Result, bool) {
 			noIntr = true
 		}
 	}
-	eip := m.cpus[0].EIP
+	eip := m.cpus[0].PC()
 	if noIntr {
-		return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with interrupts disabled at EIP %#08x", eip)), true
+		return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with interrupts disabled at EIP 0x%08x", eip)), true
 	}
-	return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with no interrupt source at EIP %#08x", eip)), true
+	return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with no interrupt source at EIP 0x%08x", eip)), true
 }
 
 // report prints a death on Stderr.

@@ -156,7 +156,7 @@ func TestNewLoadsBootState(t *testing.T) {
 		Modules: []Module{{String: "m.elf x", Data: []byte("payload")}}})
 	require.NoError(t, err)
 	defer m.Close()
-	c := m.cpus[0]
+	c := m.cpus[0].(interpCPU)
 	assert.Equal(t, uint32(0x2BADB002), c.R[0])
 	assert.Equal(t, uint32(InfoAreaStart), c.R[3])
 	assert.Equal(t, uint32(0x10000C), c.EIP)

@@ -89,7 +89,7 @@ func (b *MMIOBus) Read(addr uint32, size int) uint32 {
 	if r := b.find(addr); r != nil {
 		return r.dev.Read(addr, size)
 	}
-	b.unknown(addr, fmt.Sprintf("unassigned physical address %#08x read (size %d)", addr, size))
+	b.unknown(addr, fmt.Sprintf("unassigned physical address 0x%08x read (size %d)", addr, size))
 	return onesOf(size)
 }
 
@@ -99,7 +99,7 @@ func (b *MMIOBus) Write(addr uint32, size int, v uint32) {
 		r.dev.Write(addr, size, v)
 		return
 	}
-	b.unknown(addr, fmt.Sprintf("unassigned physical address %#08x write %#x (size %d)", addr, v, size))
+	b.unknown(addr, fmt.Sprintf("unassigned physical address 0x%08x write %#x (size %d)", addr, v, size))
 }
 
 func (b *MMIOBus) unknown(addr uint32, desc string) {

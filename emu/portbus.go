@@ -68,7 +68,7 @@ func (b *PortBus) In(port uint16, size int) uint32 {
 	if o := b.owner[port]; o != 0 {
 		return b.devs[o-1].dev.In(port, size)
 	}
-	b.unknown(port, fmt.Sprintf("unknown port %#04x read (size %d)", port, size))
+	b.unknown(port, fmt.Sprintf("unknown port 0x%04x read (size %d)", port, size))
 	return onesOf(size)
 }
 
@@ -78,7 +78,7 @@ func (b *PortBus) Out(port uint16, size int, v uint32) {
 		b.devs[o-1].dev.Out(port, size, v)
 		return
 	}
-	b.unknown(port, fmt.Sprintf("unknown port %#04x write %#x (size %d)", port, v, size))
+	b.unknown(port, fmt.Sprintf("unknown port 0x%04x write %#x (size %d)", port, v, size))
 }
 
 func (b *PortBus) unknown(port uint16, desc string) {
