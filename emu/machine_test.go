@@ -65,8 +65,7 @@ func boot(t *testing.T, code []byte, tweak func(*Config)) run {
 }
 
 func TestBootHello(t *testing.T) {
-	code := cat(checkMagic, printCmdline, putc('\n'), putc('h'), putc('i'), exitWith(0x2A), hltLoop)
-	r := boot(t, code, nil)
+	r := boot(t, helloCode(), nil)
 	assert.Equal(t, "hello.elf say hi\nhi", r.stdout)
 	assert.Equal(t, 0x55, r.res.Status, "(0x2A<<1)|1")
 	assert.Equal(t, "guest exit 0x2a (status 85)", r.res.Reason)
