@@ -1,0 +1,41 @@
+/*
+ * Segmentation: the GDT (flat kernel and user code/data, one TSS) and the
+ * boot CPU's TSS, whose esp0 is the stack a ring 3 -> 0 entry switches to.
+ * Selectors are in mmu.h.
+ */
+#ifndef KERNEL_GDT_H
+#define KERNEL_GDT_H
+
+#include "types.h"
+
+/* The 32-bit TSS.  SDM 3A 7.2.1, figure 7-2. */
+struct tss {
+	uint32_t ts_link;
+	uint32_t ts_esp0;
+	uint32_t ts_ss0;
+	uint32_t ts_esp1;
+	uint32_t ts_ss1;
+	uint32_t ts_esp2;
+	uint32_t ts_ss2;
+	uint32_t ts_cr3;
+	uint32_t ts_eip;
+	uint32_t ts_eflags;
+	uint32_t ts_eax, ts_ecx, ts_edx, ts_ebx;
+	uint32_t ts_esp, ts_ebp, ts_esi, ts_edi;
+	uint32_t ts_es, ts_cs, ts_ss, ts_ds, ts_fs, ts_gs;
+	uint32_t ts_ldt;
+	uint16_t ts_trap;
+	uint16_t ts_iomb; /* I/O map base: beyond the limit means no bitmap */
+};
+_Static_assert(sizeof(struct tss) == 104, "struct tss");
+
+/*
+ * Load the GDT, reload every segment register with the flat kernel
+ * selectors and load the task register.  Boot CPU, once, interrupts off.
+ */
+void gdt_init(void);
+
+/* Read back the GDT's limit (bytes - 1), for tests. */
+uint16_t gdt_limit(void);
+
+#endif /* KERNEL_GDT_H */
