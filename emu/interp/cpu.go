@@ -142,6 +142,9 @@ type Config struct {
 	// StopOnUD makes Run return StopUnimplemented instead of raising #UD
 	// when the guest executes an instruction interp does not implement.
 	StopOnUD bool
+	// HasAPIC makes cpuid report a local APIC (and enables the
+	// IA32_APIC_BASE MSR). The LAPIC itself is a device of the machine.
+	HasAPIC bool
 }
 
 // StopReason says why Run returned.
@@ -154,6 +157,7 @@ const (
 	StopShutdown                        // triple fault (shutdown)
 	StopUnimplemented                   // unimplemented instruction and Config.StopOnUD
 	StopRequested                       // a device called RequestStop
+	StopInternalError                   // a dfemu bug (Go panic) inside the CPU: see LastFault
 )
 
 func (r StopReason) String() string {
@@ -170,6 +174,8 @@ func (r StopReason) String() string {
 		return "unimplemented instruction"
 	case StopRequested:
 		return "stop requested"
+	case StopInternalError:
+		return "internal error"
 	}
 	return "unknown"
 }
@@ -244,6 +250,23 @@ type CPU struct {
 	mmu    mmuState    // mmu.go
 	icache decodeCache // decode.go
 
+	// Derived state, recomputed when CS/SS/CR0 change (setSeg, sync).
+	cpl     int
+	stack32 bool // SS.B: 32-bit stack pointer
+	code16  bool // CS.D clear: 16-bit code, EIP wraps at 64 KiB
+	// curPage is the decoded page of the linear code page curLin: the
+	// run loop's fast instruction lookup. nil when unknown.
+	curLin  uint32
+	curPage *codePage
+	// shadowAt is the instruction count at which interrupts are still
+	// inhibited (after sti, mov ss, pop ss).
+	shadowAt uint64
+	stopWhy  StopReason
+	flt      fault // the fault being raised (no allocation per fault)
+
+	tscOffset uint64
+	apicBase  uint32
+
 	// LastFault describes the last exception delivered, for reports.
 	LastFault string
 }
@@ -251,13 +274,17 @@ type CPU struct {
 // New returns a CPU in its power-on state (real mode, CS:IP=F000:FFF0).
 func New(cfg Config) *CPU {
 	c := &CPU{cfg: cfg, ram: cfg.RAM, bus: cfg.Bus}
+	c.icache.init(len(cfg.RAM))
 	c.Reset()
 	return c
 }
 
 // RequestStop makes Run return StopRequested after the current
 // instruction. Devices call it from Bus.Out.
-func (c *CPU) RequestStop() { c.stopReq = true }
+func (c *CPU) RequestStop() {
+	c.stopReq = true
+	c.stopWhy = StopRequested
+}
 
 // SetIntrPending tells the CPU whether an external interrupt is pending.
 func (c *CPU) SetIntrPending(p bool) { c.intrPending = p }
@@ -266,16 +293,12 @@ func (c *CPU) SetIntrPending(p bool) { c.intrPending = p }
 func (c *CPU) Halted() bool { return c.halted }
 
 // CPL is the current privilege level (CS.RPL in protected mode).
-func (c *CPU) CPL() int {
-	if c.CR0&CR0PE == 0 {
-		return 0
-	}
-	return int(c.Seg[CS].Sel & 3)
-}
+func (c *CPU) CPL() int { return c.cpl }
 
 // fault is the panic value raised by c.raise and recovered by Run.
 type fault struct {
 	vector uint8
 	err    uint32
 	hasErr bool
+	unimpl bool // #UD for something interp does not implement
 }

@@ -1,0 +1,211 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// The decode cache. Each instruction is decoded once by x86asm, turned
+// into an inst (a handler and pre-resolved operands, build.go) and kept in
+// the codePage of the physical page it starts on. A codePage is valid for
+// one decode mode (16 or 32); a write to a physical page with decoded
+// code drops the decoded instructions whose bytes it overlaps' page.
+//
+// An instruction that crosses a page boundary is not cached: it is
+// decoded again each time it runs (rare), so a write to either page is
+// always seen.
+
+// handler executes one instruction. It advances EIP itself, last.
+type handler func(c *CPU, i *inst)
+
+// inst is one decoded instruction.
+type inst struct {
+	fn    handler
+	disp  uint32 // memory operand displacement
+	imm   uint32 // immediate, relative target offset, or port
+	imm2  uint32 // second immediate (enter level, far selector)
+	len   uint8
+	size  uint8 // operand size in bytes: 1, 2 or 4
+	asize uint8 // address size in bytes: 2 or 4
+	reg   uint8 // first register operand (x86 numbering)
+	rm    uint8 // second register operand, when not memory
+	seg   uint8 // segment of the memory operand
+	base  uint8 // memory base register, or noReg
+	index uint8 // memory index register, or noReg
+	scale uint8 // index shift: 0..3
+	sub   uint8 // operation selector: ALU op, condition, ...
+	ssize uint8 // source operand size (movzx/movsx), or 0
+	rep   uint8 // repNone, repE, repNE
+	op    x86asm.Op
+}
+
+const noReg = 8
+
+const (
+	repNone = iota
+	repE
+	repNE
+)
+
+type codePage struct {
+	mode  uint8          // 16 or 32
+	phys  uint32         // physical page base
+	index [4096]uint16   // offset -> 1 + position in insts, 0: not decoded
+	used  [4096 / 8]byte // bytes covered by decoded instructions
+	insts []inst
+}
+
+type decodeCache struct {
+	pages   []*codePage // by physical page number (RAM only)
+	marks   []uint8     // 1 when pages[n] may hold decoded code
+	scratch inst        // a page-crossing or non-RAM instruction
+}
+
+func (d *decodeCache) init(ramSize int) {
+	n := (ramSize + 0xFFF) >> 12
+	d.pages = make([]*codePage, n)
+	d.marks = make([]uint8, n+1)
+}
+
+// codeWritten handles a write of size bytes at RAM address p on a page
+// that holds decoded code.
+func (c *CPU) codeWritten(p uint32, size int) {
+	cp := c.icache.pages[p>>12]
+	if cp == nil {
+		c.icache.marks[p>>12] = 0
+		return
+	}
+	for k := 0; k < size; k++ {
+		o := (p + uint32(k)) & 0xFFF
+		if cp.used[o>>3]&(1<<(o&7)) != 0 {
+			c.InvalidatePhys(p&^0xFFF, 0x1000)
+			return
+		}
+	}
+}
+
+// InvalidatePhys drops decoded code overlapping physical [addr, addr+n).
+// The machine calls it after writing guest RAM behind the CPU's back
+// (DMA, a loader between runs, another vCPU's RAM writes go through
+// physWrite and need not).
+func (c *CPU) InvalidatePhys(addr, n uint32) {
+	if n == 0 {
+		return
+	}
+	for pg := addr >> 12; pg <= (addr+n-1)>>12 && int(pg) < len(c.icache.pages); pg++ {
+		if c.curPage != nil && c.curPage == c.icache.pages[pg] {
+			c.curPage = nil
+		}
+		c.icache.pages[pg] = nil
+		c.icache.marks[pg] = 0
+	}
+}
+
+// errFetch reports that instruction bytes could not be decoded.
+var errFetch = errors.New("undecodable")
+
+// fetch returns the instruction at CS:EIP, decoding it if needed, and
+// makes its page the current code page when it is cacheable.
+func (c *CPU) fetch() *inst {
+	eip := c.EIP
+	cs := &c.Seg[CS]
+	if eip > cs.Limit {
+		c.raise(ExcGP, 0)
+	}
+	lin := cs.Base + eip
+	mode := uint8(16)
+	if cs.Attr&AttrDB != 0 {
+		mode = 32
+	}
+	phys := c.translate(lin, false, c.mmu.user)
+	pp := phys >> 12
+	var cp *codePage
+	if int(pp) < len(c.icache.pages) {
+		cp = c.icache.pages[pp]
+		if cp == nil || cp.mode != mode {
+			cp = &codePage{mode: mode, phys: phys &^ 0xFFF}
+			c.icache.pages[pp] = cp
+			if c.icache.marks[pp] == 0 {
+				c.icache.marks[pp] = 1
+				c.dropWriteTags(phys &^ 0xFFF)
+			}
+		}
+		// The whole page is reachable only if it lies within CS's limit.
+		if cs.Base&0xFFF == 0 && eip|0xFFF <= cs.Limit {
+			c.curLin = lin &^ 0xFFF
+			c.curPage = cp
+		}
+		if idx := cp.index[lin&0xFFF]; idx != 0 {
+			return &cp.insts[idx-1]
+		}
+	}
+	// Gather up to 15 bytes, stopping at the page end unless needed.
+	var buf [15]byte
+	n := 0x1000 - int(lin&0xFFF)
+	if n > 15 {
+		n = 15
+	}
+	for k := 0; k < n; k++ {
+		buf[k] = uint8(c.physRead(phys+uint32(k), 1))
+	}
+	xi, err := x86asm.Decode(buf[:n], int(mode))
+	crossed := false
+	if err != nil && n < 15 {
+		// Possibly truncated at the page end: read on into the next page.
+		p2 := c.translate((lin|0xFFF)+1, false, c.mmu.user)
+		for k := n; k < 15; k++ {
+			buf[k] = uint8(c.physRead(p2+uint32(k-n), 1))
+		}
+		xi, err = x86asm.Decode(buf[:], int(mode))
+		crossed = err == nil && xi.Len > n
+	}
+	var in inst
+	if err != nil {
+		in = inst{fn: opUndecodable, len: 1}
+	} else {
+		in = build(&xi)
+		if in.fn == nil {
+			in.fn = opUnimplemented
+		}
+	}
+	if err == nil && uint64(eip)+uint64(xi.Len)-1 > uint64(cs.Limit) {
+		c.raise(ExcGP, 0)
+	}
+	if cp == nil || crossed {
+		c.icache.scratch = in
+		return &c.icache.scratch
+	}
+	cp.insts = append(cp.insts, in)
+	off := lin & 0xFFF
+	cp.index[off] = uint16(len(cp.insts))
+	for k := uint32(0); k < uint32(in.len); k++ {
+		o := off + k
+		cp.used[o>>3] |= 1 << (o & 7)
+	}
+	return &cp.insts[len(cp.insts)-1]
+}
+
+// describeAt renders the instruction at CS:EIP for reports.
+func (c *CPU) describeAt() string {
+	var buf [15]byte
+	n := 0
+	lin := c.Seg[CS].Base + c.EIP
+	for ; n < 15; n++ {
+		p, ok := c.probe(lin+uint32(n), false)
+		if !ok {
+			break
+		}
+		buf[n] = uint8(c.physRead(p, 1))
+	}
+	mode := 16
+	if c.Seg[CS].Attr&AttrDB != 0 {
+		mode = 32
+	}
+	xi, err := x86asm.Decode(buf[:n], mode)
+	if err != nil {
+		return fmt.Sprintf("% x (%v)", buf[:min(n, 8)], err)
+	}
+	return fmt.Sprintf("% x: %s", buf[:xi.Len], x86asm.IntelSyntax(xi, uint64(c.EIP), nil))
+}
