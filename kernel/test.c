@@ -26,6 +26,7 @@
 #define TEST_MAX_FAIL_NOTES 10 /* diagnostics per test before they are counted only */
 
 static const struct test tests[] = {
+	{ "lib", "kprintf formats, 64-bit division, CRC-32, option parsing", test_lib, false },
 	{ "memmap", "Multiboot memory map well-formed and consistent", test_memmap, false },
 	{ "modules", "modules intact, aligned, disjoint, in RAM", test_modules, false },
 	{ "pagealloc", "every page allocated once, usable, freed", test_pagealloc, false },

@@ -1,5 +1,5 @@
 /*
- * kprintf: formatted output to the console.
+ * kprintf: formatted output to the console; ksnprintf: to a buffer.
  *
  * Conversions: %d %i %u %x %X %s %c %p %% with an optional '0' or '-'
  * flag, a width, and the length modifiers l (same as none) and ll (64-bit,
@@ -12,5 +12,11 @@
 
 void kprintf(const char *fmt, ...) __printf(1, 2);
 void vkprintf(const char *fmt, va_list ap);
+
+/*
+ * Format into buf (always NUL-terminated when size > 0, truncated to fit);
+ * returns the length the whole output would have had.
+ */
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
 #endif /* KERNEL_KPRINTF_H */

@@ -45,6 +45,7 @@ __noreturn void test_run(const char *spec, size_t speclen);
 void test_abort(const char *why);
 
 /* The tests (kernel/tests/). */
+void test_lib(void);
 void test_memmap(void);
 void test_modules(void);
 void test_pagealloc(void);
