@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -193,4 +194,14 @@ func TestInternalErrorIsReported(t *testing.T) {
 	// Executing from beyond "RAM" goes to the bus (all ones: 0xff ...),
 	// which decodes as an invalid instruction: no Go panic escapes.
 	assert.NotEqual(t, StopInternalError, r, c.LastFault)
+}
+
+func TestInstructionCrossingPage(t *testing.T) {
+	// A 5-byte mov whose immediate straddles the 0x2000 page boundary.
+	pad := 0x2000 - testCode - 3
+	c := runAsm(t, fmt.Sprintf(`
+	.fill %d, 1, 0x90
+	mov $0x11223344, %%eax
+	hlt`, pad))
+	assert.Equal(t, uint32(0x11223344), c.R[EAX])
 }

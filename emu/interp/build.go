@@ -427,11 +427,14 @@ func pickData(in *inst, xi *x86asm.Inst, a []arg) handler {
 			in.reg = a[1].reg
 			return opBtReg
 		}
-	case x86asm.BSF, x86asm.BSR:
+	case x86asm.BSF, x86asm.BSR, x86asm.TZCNT, x86asm.LZCNT:
+		// f3 0f bc/bd is tzcnt/lzcnt only with BMI1/ABM; a Pentium
+		// ignores the rep prefix and runs bsf/bsr (gcc emits "rep bsf"
+		// for __builtin_ctz relying on exactly that).
 		if n == 2 && a[0].kind == aReg && isRM(a[1]) {
 			in.reg, in.size = a[0].reg, a[0].size
 			in.rmArg(a[1])
-			if xi.Op == x86asm.BSR {
+			if xi.Op == x86asm.BSR || xi.Op == x86asm.LZCNT {
 				in.sub = 1
 			}
 			return opBsf

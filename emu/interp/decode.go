@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"errors"
 	"fmt"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -103,9 +102,6 @@ func (c *CPU) InvalidatePhys(addr, n uint32) {
 	}
 }
 
-// errFetch reports that instruction bytes could not be decoded.
-var errFetch = errors.New("undecodable")
-
 // fetch returns the instruction at CS:EIP, decoding it if needed, and
 // makes its page the current code page when it is cacheable.
 func (c *CPU) fetch() *inst {
@@ -119,7 +115,7 @@ func (c *CPU) fetch() *inst {
 	if cs.Attr&AttrDB != 0 {
 		mode = 32
 	}
-	phys := c.translate(lin, false, c.mmu.user)
+	phys := c.lookupCode(lin)
 	pp := phys >> 12
 	var cp *codePage
 	if int(pp) < len(c.icache.pages) {
@@ -152,8 +148,9 @@ func (c *CPU) fetch() *inst {
 	}
 	xi, err := x86asm.Decode(buf[:n], int(mode))
 	crossed := false
-	if err != nil && n < 15 {
-		// Possibly truncated at the page end: read on into the next page.
+	// x86asm reports a truncated instruction as Op 0 (a lone prefix
+	// byte), like an invalid one: read on into the next page and retry.
+	if (err != nil || xi.Op == 0) && n < 15 {
 		p2 := c.translate((lin|0xFFF)+1, false, c.mmu.user)
 		for k := n; k < 15; k++ {
 			buf[k] = uint8(c.physRead(p2+uint32(k-n), 1))
@@ -162,6 +159,9 @@ func (c *CPU) fetch() *inst {
 		crossed = err == nil && xi.Len > n
 	}
 	var in inst
+	if err == nil && xi.Op == 0 {
+		err = x86asm.ErrUnrecognized
+	}
 	if err != nil {
 		in = inst{fn: opUndecodable, len: 1}
 	} else {

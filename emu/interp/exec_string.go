@@ -114,7 +114,11 @@ func opStos(c *CPU, i *inst) {
 		c.EIP += uint32(i.len)
 		return
 	}
-	for n := strChunk; n > 0 && c.idx(ECX, i.asize) != 0; n-- {
+	n := strChunk
+	if i.asize == 4 && d == uint32(i.size) {
+		n -= c.stosFast(i, v)
+	}
+	for ; n > 0 && c.idx(ECX, i.asize) != 0; n-- {
 		c.writeSz(ES, c.idx(EDI, i.asize), i.size, v)
 		c.advIdx(EDI, i.asize, d)
 		c.advIdx(ECX, i.asize, ^uint32(0))
@@ -276,4 +280,42 @@ func opOuts(c *CPU, i *inst) {
 	} else {
 		c.repDone(i)
 	}
+}
+
+// stosFast stores forward a page run at a time while ES is flat and the
+// destination page is in the TLB; it returns the elements stored.
+func (c *CPU) stosFast(i *inst, v uint32) int {
+	if !c.mmu.seg[ES].flatW {
+		return 0
+	}
+	sz := uint32(i.size)
+	done := 0
+	for done < strChunk {
+		cnt, d := c.R[ECX], c.R[EDI]
+		e := &c.mmu.tlb[(d>>12)&tlbMask]
+		if cnt == 0 || d%sz != 0 || e.wtag[c.mmu.user] != d&^0xFFF|1 {
+			break
+		}
+		n := min((0x1000-d&0xFFF)/sz, cnt, uint32(strChunk-done))
+		p := e.phys | d&0xFFF
+		buf := c.ram[p : p+n*sz]
+		switch sz {
+		case 1:
+			for k := range buf {
+				buf[k] = uint8(v)
+			}
+		case 2:
+			for k := 0; k < len(buf); k += 2 {
+				buf[k], buf[k+1] = uint8(v), uint8(v>>8)
+			}
+		default:
+			for k := 0; k < len(buf); k += 4 {
+				buf[k], buf[k+1], buf[k+2], buf[k+3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
+			}
+		}
+		c.R[EDI] += n * sz
+		c.R[ECX] -= n
+		done += int(n)
+	}
+	return done
 }

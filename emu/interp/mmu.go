@@ -22,7 +22,10 @@ const (
 type tlbEntry struct {
 	rtag [2]uint32 // [user] linear page | 1, or 0
 	wtag [2]uint32
-	phys uint32 // physical page (always RAM)
+	// wcode is a write permission on a page holding decoded code: the
+	// fast path does not see it, the slow path skips the page walk.
+	wcode [2]uint32
+	phys  uint32 // physical page (always RAM)
 }
 
 // segCache is a segment register's access rules, precomputed at load.
@@ -239,6 +242,10 @@ func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
 // write are checked before any byte is written.
 func (c *CPU) writeSlow(lin uint32, size int, v uint32, user int) {
 	if int(lin&0xFFF)+size <= 0x1000 {
+		if e := &c.mmu.tlb[(lin>>12)&tlbMask]; e.wcode[user] == lin&^0xFFF|1 {
+			c.physWrite(e.phys|lin&0xFFF, size, v)
+			return
+		}
 		c.physWrite(c.translate(lin, true, user), size, v)
 		return
 	}
@@ -388,14 +395,37 @@ func (c *CPU) tlbFill(lin, phys uint32, write bool, user int) {
 	}
 	tag := lin&^0xFFF | 1
 	e := &c.mmu.tlb[(lin>>12)&tlbMask]
-	if e.phys != pp || (e.rtag != [2]uint32{} && e.rtag[0] != tag && e.rtag[1] != tag) ||
-		(e.wtag != [2]uint32{} && e.wtag[0] != tag && e.wtag[1] != tag) {
+	if e.phys != pp || !e.holds(tag) {
 		*e = tlbEntry{phys: pp}
 	}
 	e.rtag[user] = tag
-	if write && c.icache.marks[pp>>12] == 0 {
-		e.wtag[user] = tag
+	if write {
+		if c.icache.marks[pp>>12] == 0 {
+			e.wtag[user] = tag
+		} else {
+			e.wcode[user] = tag
+		}
 	}
+}
+
+// holds reports whether every tag set in e is tag (an empty entry too).
+func (e *tlbEntry) holds(tag uint32) bool {
+	for _, t := range [6]uint32{e.rtag[0], e.rtag[1], e.wtag[0], e.wtag[1], e.wcode[0], e.wcode[1]} {
+		if t != 0 && t != tag {
+			return false
+		}
+	}
+	return true
+}
+
+// lookupCode returns the physical address of an instruction fetch at
+// lin, from the TLB when it can.
+func (c *CPU) lookupCode(lin uint32) uint32 {
+	e := &c.mmu.tlb[(lin>>12)&tlbMask]
+	if e.rtag[c.mmu.user] == lin&^0xFFF|1 {
+		return e.phys | lin&0xFFF
+	}
+	return c.translate(lin, false, c.mmu.user)
 }
 
 // flushTLB empties the TLB (CR3 write, paging mode change).
@@ -419,8 +449,12 @@ func (c *CPU) invlpg(lin uint32) {
 // dropWriteTags removes every fast write path to physical page pp.
 func (c *CPU) dropWriteTags(pp uint32) {
 	for i := range c.mmu.tlb {
-		if c.mmu.tlb[i].phys == pp {
-			c.mmu.tlb[i].wtag = [2]uint32{}
+		if e := &c.mmu.tlb[i]; e.phys == pp {
+			for u := range e.wtag {
+				if e.wtag[u] != 0 {
+					e.wcode[u], e.wtag[u] = e.wtag[u], 0
+				}
+			}
 		}
 	}
 }
