@@ -2,6 +2,8 @@ package guest_test
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -101,4 +103,32 @@ func TestFailurePaths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSuiteTableCoversKernelTests: every in-kernel test group in
+// kernel/test.c's table is a suite (visible tests) or a failure suite
+// (hidden ones), so a new kernel test cannot be left out of `dfemu test`.
+func TestSuiteTableCoversKernelTests(t *testing.T) {
+	src, err := os.ReadFile("../kernel/test.c")
+	require.NoError(t, err)
+	entry := regexp.MustCompile(`(?m)^\s*\{ "(\w+)", "[^"]*", \w+, (true|false) \},$`)
+	matches := entry.FindAllStringSubmatch(string(src), -1)
+	require.NotEmpty(t, matches, "no test table found in kernel/test.c")
+	var visible, hidden []string
+	for _, m := range matches {
+		if m[2] == "true" {
+			hidden = append(hidden, m[1])
+		} else {
+			visible = append(visible, m[1])
+		}
+	}
+	var suites, failures []string
+	for _, s := range guest.Suites()[1:] { // after the default boot
+		suites = append(suites, s.Name)
+	}
+	for _, s := range guest.FailureSuites() {
+		failures = append(failures, s.Name)
+	}
+	assert.Equal(t, visible, suites, "kernel/test.c's visible tests vs guest.Suites")
+	assert.ElementsMatch(t, hidden, failures, "kernel/test.c's hidden tests vs guest.FailureSuites")
 }
