@@ -187,13 +187,22 @@ func TestOutAndRequestStop(t *testing.T) {
 }
 
 func TestInternalErrorIsReported(t *testing.T) {
-	c, _ := newTestCPU(t, []byte{0x90, 0xf4})
-	c.ram = c.ram[:0x1000] // provoke an out-of-range access in the CPU
-	c.icache.pages[1] = nil
+	c, _ := newTestCPU(t, []byte{0x90, 0x90, 0xf4})
+	require.Equal(t, StopBudget, c.Run(1)) // decodes page 1
+	// Plant a handler with a Go runtime error (a dfemu bug) for the
+	// second nop: Run must report it, not crash.
+	cp := c.icache.pages[testCode>>12]
+	require.NotNil(t, cp)
+	cp.insts = append(cp.insts, inst{len: 1, fn: func(c *CPU, i *inst) {
+		var regs []uint32
+		c.R[EAX] = regs[c.EIP] // index out of range
+	}})
+	cp.index[1] = uint16(len(cp.insts))
 	r := c.Run(10)
-	// Executing from beyond "RAM" goes to the bus (all ones: 0xff ...),
-	// which decodes as an invalid instruction: no Go panic escapes.
-	assert.NotEqual(t, StopInternalError, r, c.LastFault)
+	assert.Equal(t, StopInternalError, r)
+	assert.Contains(t, c.LastFault, "index out of range")
+	assert.Contains(t, c.LastFault, "nop")
+	assert.Equal(t, uint32(testCode+1), c.EIP)
 }
 
 func TestInstructionCrossingPage(t *testing.T) {
@@ -204,4 +213,53 @@ func TestInstructionCrossingPage(t *testing.T) {
 	mov $0x11223344, %%eax
 	hlt`, pad))
 	assert.Equal(t, uint32(0x11223344), c.R[EAX])
+}
+
+func TestSharedCodeCacheSeesOtherCPUWrites(t *testing.T) {
+	ram := make([]byte, testRAM)
+	code := NewCodeCache(len(ram))
+	a := New(Config{RAM: ram, Code: code})
+	b := New(Config{ID: 1, RAM: ram, Code: code})
+	// A: mov $1, %eax; hlt
+	copy(ram[0x1000:], []byte{0xb8, 1, 0, 0, 0, 0xf4})
+	// B: movb $2, 0x1001; hlt
+	copy(ram[0x2000:], []byte{0xc6, 0x05, 0x01, 0x10, 0, 0, 2, 0xf4})
+	a.EnterFlatProtected(0x1000)
+	b.EnterFlatProtected(0x2000)
+	require.Equal(t, StopHaltNoIntr, a.Run(10))
+	assert.Equal(t, uint32(1), a.R[EAX])
+	require.Equal(t, StopHaltNoIntr, b.Run(10))
+	require.Equal(t, byte(2), ram[0x1001])
+	a.EnterFlatProtected(0x1000) // leaves hlt
+	require.Equal(t, StopHaltNoIntr, a.Run(10))
+	assert.Equal(t, uint32(2), a.R[EAX], "A decoded the instruction again after B's write")
+}
+
+func TestLockedAtomics(t *testing.T) {
+	c := runAsm(t, `
+	movl $5, 0x2000
+	mov $3, %eax
+	lock xadd %eax, 0x2000     # eax = 5, [0x2000] = 8
+	mov $8, %eax
+	mov $42, %ecx
+	lock cmpxchg %ecx, 0x2000  # equal: [0x2000] = 42, ZF
+	setz %bl
+	mov $7, %edx
+	xadd %edx, %edx            # same register: 14
+	lock incl 0x2000
+	hlt`)
+	assert.Equal(t, uint32(43), c.mem32(0x2000))
+	assert.Equal(t, uint32(1), c.R[EBX]&0xFF)
+	assert.Equal(t, uint32(14), c.R[EDX])
+}
+
+func TestLockOnRegisterIsUD(t *testing.T) {
+	c := runAsm(t, prelude+`
+	gate 6, ud, 0x8e00
+	mov $at, %edx
+at:	.byte 0xf0, 0x01, 0xc0   # lock add %eax, %eax
+	ud2
+ud:	pop %ebx      # faulting EIP
+	hlt`)
+	assert.Equal(t, c.R[EDX], c.R[EBX])
 }

@@ -145,6 +145,10 @@ type Config struct {
 	// HasAPIC makes cpuid report a local APIC (and enables the
 	// IA32_APIC_BASE MSR). The LAPIC itself is a device of the machine.
 	HasAPIC bool
+	// Code is the decoded-code cache shared by all vCPUs of a machine
+	// (NewCodeCache(len(RAM))); nil gives this CPU a private one, which
+	// is only correct with a single CPU.
+	Code *CodeCache
 }
 
 // StopReason says why Run returned.
@@ -274,7 +278,12 @@ type CPU struct {
 // New returns a CPU in its power-on state (real mode, CS:IP=F000:FFF0).
 func New(cfg Config) *CPU {
 	c := &CPU{cfg: cfg, ram: cfg.RAM, bus: cfg.Bus}
-	c.icache.init(len(cfg.RAM))
+	code := cfg.Code
+	if code == nil {
+		code = NewCodeCache(len(cfg.RAM))
+	}
+	code.cpus = append(code.cpus, c)
+	c.icache.CodeCache = code
 	c.Reset()
 	return c
 }

@@ -56,16 +56,48 @@ type codePage struct {
 	insts []inst
 }
 
-type decodeCache struct {
-	pages   []*codePage // by physical page number (RAM only)
-	marks   []uint8     // 1 when pages[n] may hold decoded code
-	scratch inst        // a page-crossing or non-RAM instruction
+// CodeCache is the decoded code of one machine's RAM. The vCPUs of a
+// machine share RAM and should share one CodeCache (Config.Code), so that
+// a write by any of them invalidates what the others decoded.
+type CodeCache struct {
+	pages []*codePage // by physical page number (RAM only)
+	marks []uint8     // 1 when pages[n] may hold decoded code
+	cpus  []*CPU      // the CPUs using this cache
 }
 
-func (d *decodeCache) init(ramSize int) {
+// NewCodeCache returns an empty cache for ramSize bytes of RAM.
+func NewCodeCache(ramSize int) *CodeCache {
 	n := (ramSize + 0xFFF) >> 12
-	d.pages = make([]*codePage, n)
-	d.marks = make([]uint8, n+1)
+	return &CodeCache{pages: make([]*codePage, n), marks: make([]uint8, n+1)}
+}
+
+type decodeCache struct {
+	*CodeCache
+	scratch inst // a page-crossing or non-RAM instruction
+}
+
+// dropPage forgets the decoded code of physical page pp on every CPU.
+func (d *CodeCache) dropPage(pp uint32) {
+	old := d.pages[pp]
+	for _, c := range d.cpus {
+		if old != nil && c.curPage == old {
+			c.curPage = nil
+		}
+	}
+	d.pages[pp] = nil
+	d.marks[pp] = 0
+}
+
+// markPage records that physical page pp holds decoded code: no CPU may
+// write it through its TLB fast path any more.
+func (d *CodeCache) markPage(pp uint32) {
+	if d.marks[pp] != 0 {
+		return
+	}
+	d.marks[pp] = 1
+	for _, c := range d.cpus {
+		c.dropWriteTags(pp << 12)
+	}
 }
 
 // codeWritten handles a write of size bytes at RAM address p on a page
@@ -79,26 +111,21 @@ func (c *CPU) codeWritten(p uint32, size int) {
 	for k := 0; k < size; k++ {
 		o := (p + uint32(k)) & 0xFFF
 		if cp.used[o>>3]&(1<<(o&7)) != 0 {
-			c.InvalidatePhys(p&^0xFFF, 0x1000)
+			c.icache.dropPage(p >> 12)
 			return
 		}
 	}
 }
 
 // InvalidatePhys drops decoded code overlapping physical [addr, addr+n).
-// The machine calls it after writing guest RAM behind the CPU's back
-// (DMA, a loader between runs, another vCPU's RAM writes go through
-// physWrite and need not).
+// The machine calls it after writing guest RAM behind the CPUs' backs
+// (a loader between runs, DMA). Writes by the CPUs themselves need not.
 func (c *CPU) InvalidatePhys(addr, n uint32) {
 	if n == 0 {
 		return
 	}
 	for pg := addr >> 12; pg <= (addr+n-1)>>12 && int(pg) < len(c.icache.pages); pg++ {
-		if c.curPage != nil && c.curPage == c.icache.pages[pg] {
-			c.curPage = nil
-		}
-		c.icache.pages[pg] = nil
-		c.icache.marks[pg] = 0
+		c.icache.dropPage(pg)
 	}
 }
 
@@ -121,12 +148,12 @@ func (c *CPU) fetch() *inst {
 	if int(pp) < len(c.icache.pages) {
 		cp = c.icache.pages[pp]
 		if cp == nil || cp.mode != mode {
+			if cp != nil {
+				c.icache.dropPage(pp)
+			}
 			cp = &codePage{mode: mode, phys: phys &^ 0xFFF}
 			c.icache.pages[pp] = cp
-			if c.icache.marks[pp] == 0 {
-				c.icache.marks[pp] = 1
-				c.dropWriteTags(phys &^ 0xFFF)
-			}
+			c.icache.markPage(pp)
 		}
 		// The whole page is reachable only if it lies within CS's limit.
 		if cs.Base&0xFFF == 0 && eip|0xFFF <= cs.Limit {

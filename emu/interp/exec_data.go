@@ -85,8 +85,13 @@ func opXadd(c *CPU, i *inst) {
 	a, lin := c.rmwRead(i)
 	b := c.getReg(i.reg, i.size)
 	r, lf := c.alu(aluAdd, a, b, i.size)
-	c.rmwWrite(i, lin, r)
-	c.setReg(i.reg, i.size, a)
+	if i.rm != noReg { // xadd r, r: the destination is written last
+		c.setReg(i.reg, i.size, a)
+		c.setReg(i.rm, i.size, r)
+	} else {
+		c.rmwWrite(i, lin, r)
+		c.setReg(i.reg, i.size, a)
+	}
 	c.lazy = lf
 	c.EIP += uint32(i.len)
 }
