@@ -23,6 +23,7 @@ type fakeCPU struct {
 	stopAsked  bool
 	entry, ebx uint32
 	m          *Machine
+	detail     string
 }
 
 func (f *fakeCPU) Run(max uint64) interp.StopReason { return f.step(f) }
@@ -99,6 +100,10 @@ func TestFakeDeaths(t *testing.T) {
 		{"hlt IF=1", ret(interp.StopHalt), nil, ExitHaltNoIntr, "hlt with no interrupt source"},
 		{"timeout", ret(interp.StopBudget), func(c *Config) { c.Timeout = 30 * time.Millisecond }, ExitTimeout, "timeout: the guest ran for 30ms"},
 		{"unknown stop reason", ret(interp.StopReason(99)), nil, ExitInternal, "internal error: vcpu stopped"},
+		{"cpu internal error", func(f *fakeCPU) interp.StopReason {
+			f.detail = "internal error (dfemu bug): oops\ngoroutine 1 [running]:"
+			return interp.StopInternalError
+		}, nil, ExitInternal, "internal error in the CPU at EIP 0x0010000c: internal error (dfemu bug): oops"},
 		{"panic", func(*fakeCPU) interp.StopReason { panic("boom") }, nil, ExitInternal, "internal error: boom"},
 		{"strict port", func(f *fakeCPU) interp.StopReason {
 			f.eip = 0x100020
@@ -152,3 +157,5 @@ func TestFakeUserQuitFromAnotherGoroutine(t *testing.T) {
 	assert.Equal(t, ExitUserQuit, r.res.Status)
 	assert.Equal(t, "dfemu: terminated by Ctrl-A X on the console\n", r.stderr)
 }
+
+func (f *fakeCPU) Detail() string { return f.detail }

@@ -55,9 +55,9 @@ var ErrNoKernel = errors.New("no kernel image")
 
 // New builds the machine and loads the kernel; nothing runs yet. A bad
 // image is a *multiboot.Error.
-func New(cfg Config) (*Machine, error) { return newMachine(cfg, newInterpCPU) }
+func New(cfg Config) (*Machine, error) { return newMachine(cfg, nil) }
 
-// newMachine is New with the CPU backend as a parameter.
+// newMachine is New with the CPU backend as a parameter (nil: interp).
 func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	if cfg.MemMiB == 0 {
 		cfg.MemMiB = DefaultMemMiB
@@ -90,6 +90,9 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	if err := m.load(); err != nil {
 		m.Close()
 		return nil, err
+	}
+	if newCPU == nil {
+		newCPU = newInterpBackend(ram)
 	}
 	for i := 0; i < cfg.SMP; i++ {
 		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m}, cfg.StopOnUD))
@@ -232,7 +235,13 @@ func (m *Machine) cpuStopped(c vcpu, why interp.StopReason) (Result, bool) {
 	case interp.StopShutdown:
 		return m.death(ExitTripleFault, fmt.Sprintf("triple fault at EIP 0x%08x", c.PC())), true
 	case interp.StopUnimplemented:
+		if d := c.Detail(); d != "" {
+			return m.death(ExitUnimpl, d), true
+		}
 		return m.death(ExitUnimpl, fmt.Sprintf("unimplemented instruction at EIP 0x%08x", c.PC())), true
+	case interp.StopInternalError:
+		d, _, _ := strings.Cut(c.Detail(), "\n") // the reason is one line; the stack is in Dump
+		return m.death(ExitInternal, fmt.Sprintf("internal error in the CPU at EIP 0x%08x: %s", c.PC(), d)), true
 	}
 	return m.death(ExitInternal, fmt.Sprintf("internal error: vcpu stopped: %v at EIP 0x%08x", why, c.PC())), true
 }
