@@ -95,7 +95,7 @@ check-repro: guest
 	for f in $(EMBED); do cmp $$f "$$tmp/$$f" || exit 1; done && \
 	echo "check-repro: identical when built in $$tmp"
 
-test: check-embed
+test: check-embed check-bench
 	$(GO) test -timeout $(GOTEST_TIMEOUT) ./...
 
 # -initrd "build/mod0.bin crc32=0x...,build/mod1.bin crc32=0x..."
@@ -111,5 +111,7 @@ qemu-boot: guest
 
 clean:
 	rm -rf $(B)
+
+include guest/bench/bench.mk
 
 -include $(KOBJS:.o=.d)
