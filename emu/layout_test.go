@@ -97,11 +97,13 @@ func TestLayoutMirroredInC(t *testing.T) {
 // The loader keeps its own copy of the addresses it needs.
 func TestLayoutMirroredInLoader(t *testing.T) {
 	assert.Equal(t, uint32(InfoAreaStart), uint32(multiboot.InfoAreaStart))
+	assert.Equal(t, uint32(InfoStructAddr), uint32(multiboot.InfoStructAddr))
 	assert.Equal(t, uint32(InfoAreaEnd), uint32(multiboot.InfoAreaEnd))
 	assert.Equal(t, uint32(EBDAStart), uint32(multiboot.EBDAStart))
 	assert.Equal(t, uint32(LegacyHole), uint32(multiboot.LegacyHole))
 	assert.Equal(t, uint32(BIOSAreaStart), uint32(multiboot.BIOSAreaStart))
 	assert.Equal(t, uint32(HighMemStart), uint32(multiboot.HighMemStart))
+	assert.Equal(t, uint32(FirmwareTablesSize), uint32(multiboot.FirmwareTablesSize))
 	assert.Equal(t, uint32(BIOSROMStart), uint32(multiboot.BIOSROMStart))
 }
 

@@ -57,7 +57,7 @@ func bootFake(t *testing.T, step func(f *fakeCPU) interp.StopReason, tweak func(
 func TestFakeBootState(t *testing.T) {
 	_, cpu, _ := bootFake(t, func(f *fakeCPU) interp.StopReason { return interp.StopHalt }, nil)
 	assert.Equal(t, uint32(0x10000C), cpu.entry)
-	assert.Equal(t, uint32(InfoAreaStart), cpu.ebx)
+	assert.Equal(t, uint32(InfoStructAddr), cpu.ebx)
 }
 
 func TestFakeGuestExitAndConsole(t *testing.T) {

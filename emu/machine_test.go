@@ -157,7 +157,7 @@ func TestNewLoadsBootState(t *testing.T) {
 	defer m.Close()
 	c := m.cpus[0].(interpCPU)
 	assert.Equal(t, uint32(0x2BADB002), c.R[0])
-	assert.Equal(t, uint32(InfoAreaStart), c.R[3])
+	assert.Equal(t, uint32(InfoStructAddr), c.R[3])
 	assert.Equal(t, uint32(0x10000C), c.EIP)
 	assert.Equal(t, "payload", string(m.RAM[m.Boot.Modules[0].Start:m.Boot.Modules[0].End]))
 	assert.Equal(t, "uart", m.Ports.Owner(PortCOM1+5))

@@ -2,14 +2,14 @@ package emu
 
 import (
 	"bytes"
-	"errors"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"dfemu/emu/internal/mbimage"
+	"dfemu/internal/qemurun"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,33 +47,24 @@ func qemuImages() []struct {
 // line is "kernelpath append") and the exit status must be what dfemu
 // gives (TestBootLikeQEMU).
 func TestQEMUBootsHello(t *testing.T) {
-	qemu, err := exec.LookPath("qemu-system-i386")
-	if err != nil {
-		t.Skip("qemu-system-i386 not installed (apt-get install qemu-system-x86)")
+	qemu := qemurun.Path()
+	if qemu == "" {
+		t.Skip(qemurun.Missing)
 	}
 	for _, img := range qemuImages() {
 		t.Run(img.name, func(t *testing.T) {
 			dir := t.TempDir()
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "hello.elf"), img.kernel, 0o644))
-			var out bytes.Buffer
 			args := []string{"-kernel", "hello.elf", "-m", "16",
 				"-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
 				"-device", "isa-debug-exit,iobase=0xf4,iosize=4"}
 			if img.append != "" {
 				args = append(args, "-append", img.append)
 			}
-			cmd := exec.Command(qemu, args...)
-			cmd.Dir = dir
-			cmd.Stdout = &out
-			cmd.Stderr = &out
-			require.NoError(t, cmd.Start())
-			timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
-			defer timer.Stop()
-			err := cmd.Wait()
-			var ee *exec.ExitError
-			require.True(t, errors.As(err, &ee), "qemu: %v\n%s", err, out.String())
-			assert.Equal(t, 0x55, ee.ExitCode(), out.String())
-			assert.Equal(t, img.want, out.String())
+			r, err := qemurun.Run(context.Background(), qemu, dir, qemurun.Timeout, args...)
+			require.NoError(t, err)
+			assert.Equal(t, 0x55, r.Status, "console:\n%s\nstderr: %s", r.Stdout, r.Stderr)
+			assert.Equal(t, img.want, string(r.Stdout), "stderr: %s", r.Stderr)
 		})
 	}
 }

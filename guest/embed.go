@@ -27,6 +27,9 @@ var mod1 []byte
 const (
 	// BootCmdline is a normal boot: banner, memory map, modules, power off.
 	BootCmdline = ""
+	// BootBanner is the normal boot's first line (after a blank one,
+	// kernel/main.c): from it on, the console is the same under QEMU.
+	BootBanner = "dfemu kernel"
 	// TestCmdline runs every in-kernel test (TAP on the console); append
 	// " mem=N" to also check the memory map against -m N.
 	TestCmdline = "test=all"

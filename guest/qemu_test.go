@@ -2,34 +2,31 @@ package guest
 
 import (
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"dfemu/emu"
+	"dfemu/internal/qemurun"
 )
 
 // QEMU is the reference machine: the embedded guest must pass its own
 // tests there, and fail with the documented exit statuses when it should.
 
-const qemuBinary = "qemu-system-i386"
-
 // runQEMU boots the embedded kernel under QEMU with the given command line
-// and modules, and returns its console output (CRs removed) and exit status.
+// and modules, as the README's QEMU line does (-nographic), and returns
+// its console output (CRs removed) and exit status.
 func runQEMU(t *testing.T, cmdline string, mods []emu.Module, memMiB string) (string, int) {
 	t.Helper()
-	qemu, err := exec.LookPath(qemuBinary)
-	if err != nil {
-		t.Skipf("%s not installed (Debian: apt-get install qemu-system-x86): %v", qemuBinary, err)
+	qemu := qemurun.Path()
+	if qemu == "" {
+		t.Skip(qemurun.Missing)
 	}
 	dir := t.TempDir()
 	kernel := filepath.Join(dir, "kernel.elf")
@@ -51,20 +48,9 @@ func runQEMU(t *testing.T, cmdline string, mods []emu.Module, memMiB string) (st
 		args = append(args, "-initrd", strings.Join(initrd, ","))
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, qemu, args...)
-	cmd.Stdin = nil
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, ctx.Err(), "QEMU timed out; output:\n%s", out)
-	status := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		status = exitErr.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return strings.ReplaceAll(string(out), "\r", ""), status
+	r, err := qemurun.Run(context.Background(), qemu, dir, qemurun.Timeout, args...)
+	require.NoError(t, err)
+	return strings.ReplaceAll(string(r.Stdout), "\r", ""), r.Status
 }
 
 var tapLine = regexp.MustCompile(`(?m)^(ok|not ok) (\d+) - ([a-z0-9]+):.*$`)

@@ -36,3 +36,19 @@ bool kv_u32(const char *s, const char *key, uint32_t *out)
 		return false;
 	return parse_u32(val, &end, out) && end == val + len;
 }
+
+bool kw_has(const char *s, const char *word)
+{
+	size_t len = strlen(word);
+
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		const char *w = s;
+		while (*s != '\0' && *s != ' ')
+			s++;
+		if ((size_t)(s - w) == len && strncmp(w, word, len) == 0)
+			return true;
+	}
+	return false;
+}

@@ -1,10 +1,10 @@
 /*
  * Reading the Multiboot information (Multiboot Specification 0.6.96, 3.3).
  *
- * The loader (QEMU's -kernel, dfemu) builds the information wherever it
- * likes: QEMU puts the info and the memory map in low memory and the
- * module strings and command line above the modules, dfemu puts them all
- * in its info area (memlayout.h).  So mb_init() records every range the
+ * The loader builds the information wherever it likes (QEMU's -kernel
+ * and dfemu put the info and the memory map in low memory, the module
+ * list and the strings in a page after the kernel image, then the
+ * modules; see emu/multiboot/info.go).  So mb_init() records every range the
  * information and the modules occupy, and the page allocator keeps out of
  * all of them; the information is then read in place for the whole run.
  *
@@ -150,6 +150,10 @@ const struct mb_range *mb_range(uint32_t i)
 
 void mb_print(void)
 {
+	kprintf("boot info at 0x%08x: flags 0x%08x, boot device 0x%08x\n", (uint32_t)info,
+		info->mi_flags, info->mi_boot_device);
+	kprintf("  mmap at 0x%08x, modules at 0x%08x, command line at 0x%08x, loader name at 0x%08x\n",
+		info->mi_mmap_addr, info->mi_mods_addr, info->mi_cmdline, info->mi_boot_loader_name);
 	kprintf("memory map (mem_lower=%u KiB, mem_upper=%u KiB):\n", info->mi_mem_lower,
 		info->mi_mem_upper);
 	for (uint32_t i = 0; i < nmmap; i++) {

@@ -19,14 +19,37 @@ _Static_assert(PORT_ACPI_PM1A == ABI_PORT_POWEROFF, "memlayout.h and abi.h disag
 _Static_assert(PORT_DEBUG_EXIT == ABI_PORT_DEBUG_EXIT, "memlayout.h and abi.h disagree");
 
 /*
- * QEMU acts on a shutdown request only when its CPU loop next looks, a few
- * instructions after the port write; give it time before saying the write
- * failed.  dfemu stops at the write itself.
+ * QEMU acts on the ACPI power-off in its main-loop thread while the vCPU
+ * runs on: on a loaded host that takes anything from microseconds to a
+ * good fraction of a second, so a spin count (the old way) sometimes
+ * gave up too early and a successful boot ended "did not power off".
+ * Wait instead for the RTC's seconds to change SETTLE_TICKS times (2 to
+ * 3 s of wall-clock time) before saying a write failed; SETTLE_MAX_READS
+ * bounds the wait should the clock not tick.  dfemu, and isa-debug-exit
+ * on both machines, stop at the write itself.
  */
+#define CMOS_SECONDS     0x00 /* RTC seconds register (MC146818) */
+#define SETTLE_TICKS     3
+#define SETTLE_MAX_READS 20000000u
+
+static uint8_t rtc_seconds(void)
+{
+	outb(PORT_CMOS_INDEX, CMOS_SECONDS);
+	return inb(PORT_CMOS_DATA);
+}
+
 static void power_settle(void)
 {
-	for (uint32_t i = 0; i < 1000000; i++)
-		__asm__ volatile("" : : : "memory");
+	uint8_t last = rtc_seconds();
+	uint32_t ticks = 0;
+
+	for (uint32_t i = 0; ticks < SETTLE_TICKS && i < SETTLE_MAX_READS; i++) {
+		uint8_t now = rtc_seconds();
+		if (now != last) {
+			ticks++;
+			last = now;
+		}
+	}
 }
 
 void power_exit(uint32_t code)

@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"dfemu/internal/qemurun"
 )
 
 // QEMU is the reference machine: TestQEMUOracle runs a script of port
@@ -252,14 +253,12 @@ func TestQEMUOracle(t *testing.T) {
 	run("gcc", "-m32", "-c", src, "-o", obj)
 	run("ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", elf, obj)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, qemu, "-nodefaults", "-display", "none", "-m", "256",
+	r, err := qemurun.Run(context.Background(), qemu, "", qemurun.Timeout, "-nodefaults", "-display", "none", "-m", "256",
 		"-smp", "1", "-serial", "stdio", "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", elf)
-	out, err := cmd.Output()
-	exitErr, ok := err.(*exec.ExitError)
-	require.True(t, ok && exitErr.ExitCode() == 1, "QEMU should exit 1 through debug-exit: %v", err)
+	require.NoError(t, err)
+	require.Equal(t, 1, r.Status, "QEMU should exit 1 through debug-exit; stderr: %s", r.Stderr)
+	out := r.Stdout
 
 	var qemuVals []uint32
 	for _, line := range strings.Fields(string(out)) {

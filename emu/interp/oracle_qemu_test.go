@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dfemu/emu/interp"
+	"dfemu/internal/qemurun"
 )
 
 const qemuBinary = "qemu-system-i386"
@@ -113,19 +114,13 @@ func runKernelInterp(t *testing.T, kernel string) ([]byte, time.Duration, uint64
 // QEMU turns into exit status 1.
 func runKernelQEMU(t *testing.T, kernel string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, qemuBinary, "-kernel", kernel, "-nographic", "-no-reboot",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-m", "32")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if ctx.Err() != nil || !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("%s: %v (want exit status 1 from isa-debug-exit)\nstderr: %s\nstdout tail: %q",
-			qemuBinary, err, stderr.Bytes(), tail(stdout.Bytes(), 400))
+	r, err := qemurun.Run(context.Background(), qemuBinary, "", qemurun.Timeout, "-kernel", kernel,
+		"-nographic", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-m", "32")
+	if err != nil || r.Status != 1 {
+		t.Fatalf("%s: %v, exit status %d (want 1 from isa-debug-exit)\nstderr: %s\nstdout tail: %q",
+			qemuBinary, err, r.Status, r.Stderr, tail(r.Stdout, 400))
 	}
-	return stdout.Bytes()
+	return r.Stdout
 }
 
 func tail(b []byte, n int) []byte {

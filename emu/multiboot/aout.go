@@ -5,7 +5,7 @@ package multiboot
 // position minus (header_addr - load_addr) is loaded at load_addr, up to
 // load_end_addr (0: the end of the file), then zeroed up to bss_end_addr
 // (0: no bss); the entry is entry_addr.
-func loadAout(l *Loaded, k []byte, h *header, ram uint64) error {
+func loadAout(l *Loaded, k []byte, h *header, usable uint64) error {
 	if h.headerAddr < h.loadAddr {
 		return errorf("a.out kludge: header_addr %#x below load_addr %#x", h.headerAddr, h.loadAddr)
 	}
@@ -38,7 +38,7 @@ func loadAout(l *Loaded, k []byte, h *header, ram uint64) error {
 	if memSize == 0 {
 		return errorf("a.out kludge: nothing to load")
 	}
-	if err := checkRange("a.out kludge load", uint64(h.loadAddr), memSize, ram); err != nil {
+	if err := checkRange("a.out kludge load", uint64(h.loadAddr), memSize, usable); err != nil {
 		return err
 	}
 	if h.entryAddr < h.loadAddr || uint64(h.entryAddr) >= uint64(h.loadAddr)+loadSize {

@@ -28,7 +28,7 @@ type phdr struct {
 
 // loadELF loads the PT_LOAD segments of an ELF32 i386 executable at their
 // physical addresses (p_paddr), zero-filling p_memsz beyond p_filesz.
-func loadELF(l *Loaded, k []byte, ram uint64) error {
+func loadELF(l *Loaded, k []byte, usable uint64) error {
 	if len(k) < 4 || !bytes.Equal(k[:4], []byte("\x7fELF")) {
 		return errorf("not an ELF file, and the Multiboot header has no address fields (flag 16)")
 	}
@@ -61,7 +61,7 @@ func loadELF(l *Loaded, k []byte, ram uint64) error {
 		if p.typ != ptLoad || p.memsz == 0 {
 			continue
 		}
-		if err := addSegment(l, k, i, p, ram); err != nil {
+		if err := addSegment(l, k, i, p, usable); err != nil {
 			return err
 		}
 		// QEMU's load_elf: a virtual entry point inside an executable
@@ -109,7 +109,7 @@ func readPhdrs(k []byte) ([]phdr, error) {
 	return ps, nil
 }
 
-func addSegment(l *Loaded, k []byte, i int, p phdr, ram uint64) error {
+func addSegment(l *Loaded, k []byte, i int, p phdr, usable uint64) error {
 	if p.filesz > p.memsz {
 		return errorf("segment %d: p_filesz %#x larger than p_memsz %#x", i, p.filesz, p.memsz)
 	}
@@ -118,7 +118,7 @@ func addSegment(l *Loaded, k []byte, i int, p phdr, ram uint64) error {
 		return errorf("truncated file: segment %d needs bytes [%#x, %#x), file has %#x",
 			i, p.offset, fileEnd, len(k))
 	}
-	if err := checkRange(fmt.Sprintf("segment %d", i), uint64(p.paddr), uint64(p.memsz), ram); err != nil {
+	if err := checkRange(fmt.Sprintf("segment %d", i), uint64(p.paddr), uint64(p.memsz), usable); err != nil {
 		return err
 	}
 	c := Chunk{Addr: p.paddr, Data: k[p.offset:fileEnd], ZeroFill: p.memsz - p.filesz}

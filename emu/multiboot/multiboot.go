@@ -10,8 +10,9 @@
 //	           flag 16, the a.out-kludge address fields (spec 3.1.1)
 //	chunk      one contiguous write into guest-physical RAM
 //	info       the Multiboot information structure (spec 3.3) and what it
-//	           points to (memory map, module list, strings), all placed in
-//	           the info area [InfoAreaStart, InfoAreaEnd)
+//	           points to: the memory map and the structure in the info
+//	           area [InfoAreaStart, InfoAreaEnd), the module list and the
+//	           strings in the info pages after the kernel (info.go)
 //
 // Which loader, as QEMU (hw/i386/multiboot.c): when the header has flag
 // 16 (address fields) the a.out-kludge fields are used, even for an ELF
@@ -23,7 +24,8 @@
 // Where we are stricter than QEMU, every case is an *Error: required
 // header flags we do not know (bits 3..15), overlapping segments, loads
 // over the info area or the legacy hole, an entry point outside the
-// loaded bytes, anything that does not fit in RAM.
+// loaded bytes, anything that does not fit in RAM below the firmware
+// tables at its top.
 package multiboot
 
 import "fmt"
@@ -32,13 +34,15 @@ import "fmt"
 // emu/layout.go (emu's layout_test.go checks they agree); they are
 // repeated here so this package stays free of the machine.
 const (
-	InfoAreaStart = 0x00008000 // boot information area: info, mmap, strings
-	InfoAreaEnd   = 0x00010000
-	EBDAStart     = 0x0009FC00 // top of conventional memory (639 KiB)
-	LegacyHole    = 0x000A0000 // VGA and option ROMs: never loaded
-	BIOSAreaStart = 0x000E0000 // firmware tables (reserved RAM)
-	HighMemStart  = 0x00100000
-	BIOSROMStart  = 0xFFFC0000
+	InfoAreaStart      = 0x00009000 // boot information area: the memory map first
+	InfoStructAddr     = 0x00009500 // the Multiboot info structure
+	InfoAreaEnd        = 0x0000A000
+	EBDAStart          = 0x0009FC00 // top of conventional memory (639 KiB)
+	LegacyHole         = 0x000A0000 // VGA and option ROMs: never loaded
+	BIOSAreaStart      = 0x000F0000 // BIOS area (reserved RAM)
+	HighMemStart       = 0x00100000
+	FirmwareTablesSize = 0x00020000 // reserved at the top of RAM
+	BIOSROMStart       = 0xFFFC0000
 )
 
 // Multiboot v1 constants (Multiboot Specification 0.6.96).
@@ -106,7 +110,9 @@ const (
 type Loaded struct {
 	Entry    uint32
 	InfoAddr uint32
-	Chunks   []Chunk // kernel segments first, then modules, then the info area
+	Chunks   []Chunk // kernel segments first, then the info pages, the modules, the info area
+
+	ModsAddr, CmdlineAddr, LoaderNameAddr uint32 // in the info pages after the kernel
 
 	KernelStart, KernelEnd uint32 // lowest and first-after-highest kernel byte
 	Format                 string // "elf" or "a.out kludge"
@@ -131,32 +137,31 @@ func errorf(format string, args ...any) *Error {
 // Load lays out a Multiboot boot: the kernel, its modules and the boot
 // information. Every problem with the image or the inputs is an *Error.
 func Load(in Input) (*Loaded, error) {
-	if in.RAMSize < HighMemStart+searchLimit || in.RAMSize > BIOSROMStart {
+	if in.RAMSize < HighMemStart+FirmwareTablesSize+searchLimit || in.RAMSize > BIOSROMStart {
 		return nil, errorf("RAM size %d bytes out of range", in.RAMSize)
 	}
+	usable := in.RAMSize - FirmwareTablesSize
 	h, err := findHeader(in.Kernel)
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{InfoAddr: InfoAreaStart}
+	l := &Loaded{}
 	if h.flags&flagVideo != 0 {
 		l.Notes = append(l.Notes, "kernel asks for a video mode (header flag 2): ignored, as QEMU does")
 	}
 	if h.flags&flagAddress != 0 {
-		err = loadAout(l, in.Kernel, h, in.RAMSize)
+		err = loadAout(l, in.Kernel, h, usable)
 	} else {
-		err = loadELF(l, in.Kernel, in.RAMSize)
+		err = loadELF(l, in.Kernel, usable)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := placeModules(l, in.Modules, in.RAMSize); err != nil {
-		return nil, err
-	}
 	l.Cmdline = in.KernelName + " " + in.Cmdline
-	if err := buildInfo(l, in.RAMSize); err != nil {
+	if err := placeInfoAndModules(l, in, usable); err != nil {
 		return nil, err
 	}
+	buildInfo(l, in.RAMSize)
 	return l, nil
 }
 
@@ -172,13 +177,15 @@ func (l *Loaded) Apply(ram []byte) error {
 	return nil
 }
 
-// checkRange rejects a load of [addr, addr+size) that leaves RAM or
-// covers the info area or the legacy hole. what names it for the error.
-func checkRange(what string, addr, size, ram uint64) error {
+// checkRange rejects a load of [addr, addr+size) that leaves the usable
+// RAM (below the firmware tables) or covers the info area or the legacy
+// hole. what names it for the error.
+func checkRange(what string, addr, size, usable uint64) error {
 	end := addr + size
 	switch {
-	case end > ram:
-		return errorf("%s [%#x, %#x) outside RAM (%d MiB)", what, addr, end, ram>>20)
+	case end > usable:
+		return errorf("%s [%#x, %#x) outside RAM: usable RAM ends at %#x, below the firmware tables",
+			what, addr, end, usable)
 	case addr < InfoAreaEnd && end > InfoAreaStart:
 		return errorf("%s [%#x, %#x) overlaps the boot information area [%#x, %#x)",
 			what, addr, end, InfoAreaStart, InfoAreaEnd)

@@ -51,37 +51,47 @@ func TestLoadELF(t *testing.T) {
 	assert.Equal(t, uint32(0x100000), l.KernelStart)
 	assert.Equal(t, uint32(0x10000F), l.KernelEnd)
 
-	// Modules: page aligned after the kernel, each with its string.
+	// As QEMU: the module list and the strings in the page after the
+	// kernel, then the modules, page aligned, each with its string.
 	require.Len(t, l.Modules, 2)
-	assert.Equal(t, uint32(0x101000), l.Modules[0].Start)
-	assert.Equal(t, uint32(0x101000+17), l.Modules[0].End)
-	assert.Equal(t, uint32(0x102000), l.Modules[1].Start)
-	assert.Equal(t, uint32(0x102000+5000), l.Modules[1].End)
+	assert.Equal(t, uint32(0x102000), l.Modules[0].Start)
+	assert.Equal(t, uint32(0x102000+17), l.Modules[0].End)
+	assert.Equal(t, uint32(0x103000), l.Modules[1].Start)
+	assert.Equal(t, uint32(0x103000+5000), l.Modules[1].End)
 	assert.Equal(t, crc32.ChecksumIEEE(mods[0].Data), l.Modules[0].CRC32)
-	assert.Equal(t, "module a contents", string(ram[0x101000:0x101000+17]))
+	assert.Equal(t, "module a contents", string(ram[0x102000:0x102000+17]))
 
 	// The info structure, read back from RAM as the guest would.
 	info := l.InfoAddr
-	assert.Equal(t, uint32(InfoAreaStart), info)
-	assert.Equal(t, uint32(1|4|8|64|512), u32(ram, info+infoFlags))
+	assert.Equal(t, uint32(0x9500), info)
+	assert.Equal(t, uint32(1|2|4|8|64|512), u32(ram, info+infoFlags))
 	assert.Equal(t, uint32(639), u32(ram, info+infoMemLower))
-	assert.Equal(t, uint32(15*1024), u32(ram, info+infoMemUpper))
-	assert.Equal(t, "kernel.elf test=all", cstr(ram, u32(ram, info+infoCmdline)))
-	assert.Equal(t, "dfemu", cstr(ram, u32(ram, info+infoLoaderName)))
+	assert.Equal(t, uint32(15*1024-128), u32(ram, info+infoMemUpper))
+	assert.Equal(t, uint32(0x8000FFFF), u32(ram, info+infoBootDevice))
 	assert.Equal(t, uint32(2), u32(ram, info+infoModsCount))
 	ma := u32(ram, info+infoModsAddr)
-	assert.Equal(t, uint32(0x101000), u32(ram, ma))
-	assert.Equal(t, uint32(0x101011), u32(ram, ma+4))
+	assert.Equal(t, uint32(0x101000), ma)
+	assert.Equal(t, uint32(0x102000), u32(ram, ma))
+	assert.Equal(t, uint32(0x102011), u32(ram, ma+4))
+	// The strings follow the list: the modules', then the command line;
+	// the loader name after room for the raw -initrd text.
+	assert.Equal(t, uint32(0x101020), u32(ram, ma+8))
 	assert.Equal(t, "a.elf arg1 arg2", cstr(ram, u32(ram, ma+8)))
+	assert.Equal(t, uint32(0x101030), u32(ram, ma+16+8))
 	assert.Equal(t, "b.elf", cstr(ram, u32(ram, ma+16+8)))
+	assert.Equal(t, uint32(0x101036), u32(ram, info+infoCmdline))
+	assert.Equal(t, "kernel.elf test=all", cstr(ram, u32(ram, info+infoCmdline)))
+	assert.Equal(t, uint32(0x10104A), u32(ram, info+infoLoaderName))
+	assert.Equal(t, "dfemu", cstr(ram, u32(ram, info+infoLoaderName)))
 
-	// The memory map, entry by entry (size field 20, as QEMU).
+	// The memory map, entry by entry (size field 20, as QEMU), at 0x9000.
 	type ent struct {
 		base, len uint64
 		typ       uint32
 	}
 	var got []ent
 	mm, mlen := u32(ram, info+infoMMapAddr), u32(ram, info+infoMMapLength)
+	assert.Equal(t, uint32(0x9000), mm)
 	for p := mm; p < mm+mlen; p += u32(ram, p) + 4 {
 		assert.Equal(t, uint32(20), u32(ram, p))
 		got = append(got, ent{binary.LittleEndian.Uint64(ram[p+4:]), binary.LittleEndian.Uint64(ram[p+12:]), u32(ram, p+20)})
@@ -89,17 +99,49 @@ func TestLoadELF(t *testing.T) {
 	assert.Equal(t, []ent{
 		{0, 0x9FC00, 1},
 		{0x9FC00, 0x400, 2},
-		{0xE0000, 0x20000, 2},
-		{0x100000, testRAM - 0x100000, 1},
+		{0xF0000, 0x10000, 2},
+		{0x100000, testRAM - 0x100000 - 0x20000, 1},
+		{testRAM - 0x20000, 0x20000, 2},
 		{0xFFFC0000, 0x40000, 2},
 	}, got)
 	for _, c := range l.Chunks {
-		assert.LessOrEqual(t, c.End(), uint64(testRAM))
+		assert.LessOrEqual(t, c.End(), uint64(testRAM-FirmwareTablesSize))
 	}
 	// The info area chunk stays inside the info area.
 	last := l.Chunks[len(l.Chunks)-1]
 	assert.Equal(t, uint32(InfoAreaStart), last.Addr)
 	assert.LessOrEqual(t, last.End(), uint64(InfoAreaEnd))
+}
+
+// QEMU reserves room for the raw -initrd text before the loader name: a
+// comma in a module's string is doubled there.
+func TestLoaderNameAfterRawInitrd(t *testing.T) {
+	mods := []Module{{String: "a x,y", Data: []byte("a")}, {String: "b", Data: nil}}
+	l, ram := load(t, Input{Kernel: mbimage.Kernel(code), KernelName: "k", Modules: mods})
+	base := uint32(0x101000) + 2*modEntrySize
+	assert.Equal(t, base+6+2, l.CmdlineAddr, "after \"a x,y\" and \"b\"")
+	assert.Equal(t, "k ", cstr(ram, l.CmdlineAddr))
+	// "k" "" and the raw "a x,,y,b": 2 + 1 + 9 bytes.
+	assert.Equal(t, base+12, l.LoaderNameAddr)
+	// An empty module takes no room: the next one starts where it does.
+	assert.Equal(t, l.Modules[1].Start, l.Modules[1].End)
+	assert.Equal(t, uint32(0x103000), l.Modules[1].Start)
+}
+
+// mem_upper is the run of available RAM from 1 MiB, whatever the order
+// of the entries, as QEMU's option ROM computes it.
+func TestUpperMem(t *testing.T) {
+	mm := []MMapEntry{
+		{Base: 0x300000, Length: 0x100000, Type: MemAvailable},
+		{Base: 0x100000, Length: 0x200000, Type: MemAvailable},
+		{Base: 0x500000, Length: 0x100000, Type: MemAvailable}, // after a gap
+		{Base: 0x400000, Length: 0x100000, Type: MemReserved},
+	}
+	assert.Equal(t, uint32(3*1024), upperMemKiB(mm))
+	assert.Equal(t, uint32(0), upperMemKiB(nil))
+	for _, mib := range []uint64{2, 32, 256, 1024, 3000} {
+		assert.Equal(t, uint32(mib*1024-1024-128), upperMemKiB(memoryMap(mib<<20)), "%d MiB", mib)
+	}
 }
 
 func TestLoadELFBSSAndVirtualEntry(t *testing.T) {
@@ -130,7 +172,8 @@ func TestLoadAout(t *testing.T) {
 	assert.Equal(t, uint32(0x100020), l.Entry)
 	assert.Equal(t, code, ram[0x100020:0x100023])
 	assert.Equal(t, uint32(0x100023+0x2000), l.KernelEnd)
-	assert.Equal(t, uint32(0x103000), l.Modules[0].Start)
+	assert.Equal(t, uint32(0x103000), l.ModsAddr)
+	assert.Equal(t, uint32(0x104000), l.Modules[0].Start)
 }
 
 // An ELF file whose header has flag 16 is loaded by the address fields,
@@ -229,7 +272,9 @@ func TestBadImages(t *testing.T) {
 		{"a.out over info area", aout(InfoAreaStart, InfoAreaStart, 0, 0, InfoAreaStart+32), nil, 0, "boot information area"},
 		{"a.out address fields truncated", mbimage.Header(3 | mbimage.FlagAddress)[:12], nil, 0, "address fields"},
 		{"module too large", mbimage.Kernel(code), []Module{{String: "big", Data: make([]byte, testRAM)}}, 0, "does not fit in RAM"},
-		{"strings overflow info area", mbimage.Kernel(code), []Module{{String: string(make([]byte, 40000)), Data: nil}}, 0, "too long"},
+		{"module over the firmware tables", mbimage.Kernel(code), []Module{{String: "big", Data: make([]byte, testRAM-0x102000-0x1000)}}, 0, "does not fit in RAM"},
+		{"strings beyond RAM", mbimage.Kernel(code), []Module{{String: string(make([]byte, testRAM)), Data: nil}}, 0, "do not fit in RAM"},
+		{"segment over the firmware tables", elfWith(func(k []byte) []byte { return put32(k, phPaddr, testRAM-0x20000) }), nil, 0, "outside RAM"},
 		{"RAM too small", mbimage.Kernel(code), nil, 1 << 20, "RAM size"},
 	}
 	for _, c := range cases {

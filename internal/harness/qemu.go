@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,27 +12,24 @@ import (
 
 	"dfemu/emu"
 	"dfemu/guest"
+	"dfemu/internal/qemurun"
 )
 
 // QEMUBinary is the reference machine's command.
-const QEMUBinary = "qemu-system-i386"
+const QEMUBinary = qemurun.Binary
 
 // QEMUMissing is the message a test skips with when QEMU is absent.
-const QEMUMissing = "qemu-system-i386 not installed: apt-get install qemu-system-x86"
+const QEMUMissing = qemurun.Missing
 
 // QEMUPath returns the path of qemu-system-i386, or "" when it is not on
 // PATH.
-func QEMUPath() string {
-	p, err := exec.LookPath(QEMUBinary)
-	if err != nil {
-		return ""
-	}
-	return p
-}
+func QEMUPath() string { return qemurun.Path() }
 
 // qemuGrace is added to a suite's timeout for QEMU: its firmware takes a
-// moment before the kernel starts.
-const qemuGrace = 10 * time.Second
+// moment before the kernel starts, and QEMU (TCG, one thread per vCPU
+// and one for its main loop) slows down more than dfemu when the host's
+// cores are busy with other tests.
+const qemuGrace = 60 * time.Second
 
 // QEMUArgs returns the qemu-system-i386 arguments that boot a kernel file
 // with the modules (files named by their strings' first words, relative
@@ -97,30 +92,22 @@ func QEMU(ctx context.Context, qemu string, s guest.Suite) Run {
 		cpus = 1
 	}
 	timeout := s.Timeout + qemuGrace
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, qemu, QEMUArgs(KernelFile, s.Cmdline, mods, s.MemMiB, cpus)...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	r.Elapsed = time.Since(start)
-	r.Console, r.Stderr = stdout.Bytes(), stderr.String()
-	var exit *exec.ExitError
+	q, err := qemurun.Run(ctx, qemu, dir, timeout, QEMUArgs(KernelFile, s.Cmdline, mods, s.MemMiB, cpus)...)
+	r.Elapsed = q.Elapsed
+	r.Console, r.Stderr = q.Stdout, q.Stderr
 	switch {
-	case ctx.Err() == context.DeadlineExceeded:
+	case errors.Is(err, qemurun.ErrTimeout):
 		r.Status, r.Reason = emu.ExitTimeout, fmt.Sprintf("qemu killed after %v", timeout)
-	case err == nil:
+	case err != nil:
+		r.Err = fmt.Errorf("suite %s: %w", s.Name, err)
+	case q.Status == 0:
 		r.Status, r.Reason = 0, "qemu exited 0"
-	case errors.As(err, &exit) && exit.ExitCode() >= 0:
-		r.Status = exit.ExitCode()
+	default:
+		r.Status = q.Status
 		r.Reason = fmt.Sprintf("qemu exited %d", r.Status)
 		if r.Status&1 == 1 {
 			r.Reason += fmt.Sprintf(" (guest debug-exit 0x%02x)", r.Status>>1)
 		}
-	default:
-		r.Err = fmt.Errorf("suite %s: running %s: %w (stderr: %s)", s.Name, qemu, err, strings.TrimSpace(stderr.String()))
 	}
 	return r
 }

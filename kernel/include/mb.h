@@ -44,7 +44,7 @@ const char *mb_module_string(uint32_t i); /* "" when none */
 uint32_t mb_nranges(void);
 const struct mb_range *mb_range(uint32_t i);
 
-/* Print the memory map and the modules, one line each. */
+/* Print where the boot information is, the memory map and the modules. */
 void mb_print(void);
 
 #endif /* KERNEL_MB_H */

@@ -8,12 +8,14 @@
 
 /* Physical addresses (see the picture in emu/layout.go). */
 #define TRAMPOLINE_ADDR 0x00007000 /* AP real-mode start (SIPI vector 0x07) */
-#define INFO_AREA_START 0x00008000 /* Multiboot boot information area */
-#define INFO_AREA_END 0x00010000
+#define INFO_AREA_START 0x00009000 /* Multiboot memory map (QEMU's ADDR_E820_MAP) */
+#define INFO_STRUCT_ADDR 0x00009500 /* Multiboot info structure (QEMU's ADDR_MBI) */
+#define INFO_AREA_END 0x0000A000
 #define EBDA_START 0x0009FC00 /* extended BIOS data area (reserved) */
 #define LEGACY_HOLE 0x000A0000 /* VGA and option ROMs: not RAM */
-#define BIOS_AREA_START 0x000E0000 /* firmware tables live here */
+#define BIOS_AREA_START 0x000F0000 /* BIOS area (reserved): the RSDP, MP tables */
 #define HIGH_MEM_START 0x00100000 /* 1 MiB: the kernel loads here */
+#define FIRMWARE_TABLES_SIZE 0x00020000 /* reserved at the top of RAM: the ACPI tables */
 #define IOAPIC_BASE 0xFEC00000
 #define LAPIC_BASE 0xFEE00000
 #define BIOS_ROM_START 0xFFFC0000

@@ -70,4 +70,9 @@ void test_lib(void)
 	check(!kv_find(line, "kernel.elf", &val, &len) && !kv_find(line, "es", &val, &len),
 	      "kv_find matched a word without '=' or a substring");
 	check(!kv_u32("mem=256k", "mem", &v), "kv_u32 accepted trailing junk");
+
+	check(kw_has("kernel.elf  verbose mem=1", "verbose"), "kw_has missed a word");
+	check(!kw_has("kernel.elf verbosely xverbose verbose=1", "verbose"),
+	      "kw_has matched a longer word or key=value");
+	check(!kw_has("", "verbose"), "kw_has matched in an empty line");
 }
