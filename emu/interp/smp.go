@@ -62,3 +62,15 @@ func (c *CPU) State() string {
 	}
 	return "running"
 }
+// SIPI, and either not halted or halted with an interrupt that wakes it
+// (an NMI, or an external interrupt with IF=1). The machine's scheduler
+// gives host time only to runnable vCPUs.
+func (c *CPU) Runnable() bool {
+	switch {
+	case c.waitSIPI:
+		return false
+	case !c.halted:
+		return true
+	}
+	return c.nmiPending && !c.nmiBlocked || c.irqPending && c.flags&FlagIF != 0
+}
