@@ -8,7 +8,7 @@ package firmware
 // (src/fw/mptable.c) for a machine without PCI: one ISA bus, ISA IRQs
 // 0-15 but 2 and the level-triggered PCI
 // ones (5, 9, 10, 11: QEMU's PCI interrupt lines) on the same IOAPIC inputs, IRQ0 on input 2; ExtINT on
-// LINT0 and NMI on LINT1 of every local APIC.
+// LINT0 of the BSP and NMI on LINT1 of every local APIC.
 
 // MP table sizes and entry types.
 const (
@@ -81,10 +81,10 @@ func MPConfig(m Machine) []byte {
 		w.u8(mpISABus, uint8(irq), m.IOAPICID, uint8(ISAToGSI(irq)))
 		n++
 	}
-	for lint, typ := range []uint8{MPIntExtINT, MPIntNMI} {
-		w.u8(MPLocalInterrupt, typ)
+	for lint, e := range []struct{ typ, dst uint8 }{{MPIntExtINT, 0}, {MPIntNMI, 0xFF}} {
+		w.u8(MPLocalInterrupt, e.typ)
 		w.u16(FlagsConforming)
-		w.u8(mpISABus, 0, 0xFF, uint8(lint))
+		w.u8(mpISABus, 0, e.dst, uint8(lint))
 		n++
 	}
 	w.put16(4, uint16(len(w.b)))

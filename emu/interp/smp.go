@@ -62,6 +62,7 @@ func (c *CPU) State() string {
 	}
 	return "running"
 }
+
 // SIPI, and either not halted or halted with an interrupt that wakes it
 // (an NMI, or an external interrupt with IF=1). The machine's scheduler
 // gives host time only to runnable vCPUs.
