@@ -6,7 +6,7 @@
  * count) for CAL_MS milliseconds, its gate and output seen through port
  * 0x61 (bit 0 gate, bit 1 speaker data: kept off, bit 5 OUT2), and counts
  * TSC ticks and LAPIC timer counts (divide by 16, one-shot, masked) over
- * the same window.  Channel 2 is used because it is the one a PC gives
+ * the same window (the shortest of three).  Channel 2 is used because it is the one a PC gives
  * software for timing without touching the system timer (channel 0).
  * Then each CPU runs its LAPIC timer periodic at LAPIC_TIMER_HZ on
  * IV_TIMER; the handler counts gd_ticks and calls lwkt_hardclock().
@@ -30,6 +30,7 @@
 #define PIT_CH2_MODE0  0xB0 /* channel 2, lobyte/hibyte, mode 0, binary */
 
 #define CAL_MS 10
+#define CAL_ROUNDS 3
 #define PIT_SPINS_MAX 100000000u /* a PIT that never ends: a machine bug */
 
 static uint32_t tsc_khz;     /* TSC ticks per ms */
@@ -52,12 +53,16 @@ void pit_wait(uint32_t count)
 	outb(PORT_SYS_CTRL, ctl);
 }
 
-void timer_calibrate(void)
+/*
+ * One CAL_MS window: TSC ticks and LAPIC counts.  A window can only come
+ * out too long (the CPU noticed the PIT's end late: a vCPU thread not
+ * scheduled), never too short, so the shortest of CAL_ROUNDS is kept.
+ */
+static void calibrate_once(uint64_t *tsc, uint32_t *lapic)
 {
 	uint64_t t0, t1;
 	uint32_t c1;
 
-	KASSERT(lapic_present());
 	lapic_write(LAPIC_TIMER_DCR, LAPIC_DCR_DIV16);
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | IV_TIMER); /* one-shot */
 	lapic_write(LAPIC_TIMER_ICR, 0xFFFFFFFF);
@@ -66,8 +71,25 @@ void timer_calibrate(void)
 	t1 = rdtsc();
 	c1 = lapic_read(LAPIC_TIMER_CCR);
 	lapic_write(LAPIC_TIMER_ICR, 0);
-	tsc_khz = (uint32_t)udivmod64(t1 - t0, CAL_MS, NULL);
-	lapic_khz = (0xFFFFFFFF - c1) / CAL_MS;
+	*tsc = t1 - t0;
+	*lapic = 0xFFFFFFFF - c1;
+}
+
+void timer_calibrate(void)
+{
+	uint64_t best_tsc = ~0ull, tsc;
+	uint32_t best_lapic = 0, lapic;
+
+	KASSERT(lapic_present());
+	for (int i = 0; i < CAL_ROUNDS; i++) {
+		calibrate_once(&tsc, &lapic);
+		if (tsc < best_tsc) {
+			best_tsc = tsc;
+			best_lapic = lapic;
+		}
+	}
+	tsc_khz = (uint32_t)udivmod64(best_tsc, CAL_MS, NULL);
+	lapic_khz = best_lapic / CAL_MS;
 	if (tsc_khz == 0 || lapic_khz == 0)
 		panic("timer: calibration against the PIT failed: %u TSC, %u LAPIC counts per ms",
 		      tsc_khz, lapic_khz);

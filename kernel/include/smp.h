@@ -96,7 +96,7 @@ bool smp_call_wait(int cpu, uint32_t us);
 
 /* Clocks (timer.c). */
 #define PIT_HZ        1193182 /* 8254 input clock.  */
-#define LAPIC_TIMER_HZ 1000   /* quantum tick: 1 ms */
+#define LAPIC_TIMER_HZ 250    /* quantum tick: 4 ms */
 
 /*
  * Measure the TSC and LAPIC timer rates against PIT channel 2.  Boot CPU,
