@@ -11,6 +11,7 @@
 #include "dfemu/abi.h"
 #include "kprintf.h"
 #include "memlayout.h"
+#include "smp.h"
 #include "test.h"
 #include "trap.h"
 #include "x86.h"
