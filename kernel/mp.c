@@ -3,10 +3,12 @@
  * smp_call().
  *
  * CPU numbers are dense: the BSP is CPU 0, the APs follow in firmware
- * table order, each numbered before it starts.  The BSP starts them one
- * at a time with the MP spec's universal algorithm (B.4; SDM 3A 8.4.4.1):
- * INIT, 10 ms, SIPI, 200 us, a second SIPI only if the AP has not yet
- * written ta_alive, then up to AP_TIMEOUT_MS for gd_started.  One AP at a
+ * table order, each numbered before it starts.  The BSP follows the MP
+ * spec's universal algorithm (B.4; SDM 3A 8.4.4.1): an INIT IPI to every
+ * AP, 10 ms (once for all of them: on an interpreter each AP's own 10 ms
+ * would cost more than the rest of the boot), then for each AP in turn:
+ * SIPI, 200 us, a second SIPI only if the AP has not yet written
+ * ta_alive, then up to AP_TIMEOUT_MS for gd_started.  Starting one AP at a
  * time means one trampoline argument block suffices and an AP's number
  * never depends on timing.  A missing AP is reported, and bring-up stops
  * there so that CPU numbers stay dense (the cpus test then fails on the
@@ -146,7 +148,7 @@ static __noreturn void mp_ap_entry(struct globaldata *gd)
 	lwkt_ap_idle();
 }
 
-/* Start the AP whose globaldata is gd; true once it reported in. */
+/* Start the AP (after INIT) whose globaldata is gd; true once it reported in. */
 static bool mp_start_ap(struct globaldata *gd)
 {
 	volatile struct trampoline_args *ta =
@@ -162,8 +164,6 @@ static bool mp_start_ap(struct globaldata *gd)
 	ta->ta_gd = (uint32_t)gd;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	lapic_icr(gd->gd_apicid, ICR_INIT | ICR_LEVEL | ICR_ASSERT);
-	smp_delay_us(10000);
 	lapic_icr(gd->gd_apicid, ICR_STARTUP | (TRAMPOLINE_ADDR >> 12));
 	smp_delay_us(200);
 	if (!ta->ta_alive) {
@@ -191,6 +191,10 @@ void smp_start_aps(void)
 
 	KASSERT(TRAMPOLINE_ADDR + len <= INFO_AREA_START);
 	memcpy((void *)TRAMPOLINE_ADDR, trampoline_start, len);
+	for (int i = 0; i < cfg->sc_ncpus; i++)
+		if (cfg->sc_apicid[i] != bsp->gd_apicid)
+			lapic_icr(cfg->sc_apicid[i], ICR_INIT | ICR_LEVEL | ICR_ASSERT);
+	smp_delay_us(10000);
 	for (int i = 0; i < cfg->sc_ncpus; i++) {
 		if (cfg->sc_apicid[i] == bsp->gd_apicid)
 			continue;

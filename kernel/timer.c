@@ -3,7 +3,7 @@
  * for the quantum tick.
  *
  * timer_calibrate() runs PIT channel 2 in mode 0 (interrupt on terminal
- * count) for CAL_MS milliseconds, its gate and output seen through port
+ * count) for CAL_MS (5) milliseconds, its gate and output seen through port
  * 0x61 (bit 0 gate, bit 1 speaker data: kept off, bit 5 OUT2), and counts
  * TSC ticks and LAPIC timer counts (divide by 16, one-shot, masked) over
  * the same window (the shortest of three).  Channel 2 is used because it is the one a PC gives
@@ -29,7 +29,7 @@
 #define SYS_OUT2       0x20
 #define PIT_CH2_MODE0  0xB0 /* channel 2, lobyte/hibyte, mode 0, binary */
 
-#define CAL_MS 10
+#define CAL_MS 5
 #define CAL_ROUNDS 3
 #define PIT_SPINS_MAX 100000000u /* a PIT that never ends: a machine bug */
 
