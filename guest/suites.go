@@ -38,7 +38,7 @@ const suiteTimeout = 30 * time.Second
 
 // kernelTests are the in-kernel test groups (kernel/test.c), each a suite
 // chosen by test=NAME on the kernel command line, in the kernel's order.
-var kernelTests = []string{"lib", "memmap", "modules", "pagealloc", "pagefault", "exceptions", "cpuid"}
+var kernelTests = Tests
 
 // Suites returns the guest test suites, in the order they run: the
 // default boot, then one suite per in-kernel test group.

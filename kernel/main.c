@@ -14,6 +14,7 @@
 #include "mb.h"
 #include "pagealloc.h"
 #include "power.h"
+#include "smp_weak.h"
 #include "test.h"
 #include "trap.h"
 #include "uart.h"
@@ -49,6 +50,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mi)
 	mb_init(magic, mi); // the boot information: memory map, modules, command line
 	pagealloc_init();  // free pages from the memory map
 	vm_init();         // page tables, paging on
+	smp_weak_init();   // %fs globaldata and LWKT on this CPU (stand-in until smp)
 
 	if (kv_find(mb_cmdline(), "test", &spec, &speclen))
 		test_run(spec, speclen);
