@@ -10,6 +10,9 @@ import (
 // addDevices builds the PC's port devices and puts them on the bus, one
 // commented line each, as a PC decodes them.
 func (m *Machine) addDevices() error {
+	if err := m.addInterruptControllers(); err != nil {
+		return fmt.Errorf("building the machine: %w", err)
+	}
 	m.uart = dev.NewUART(m.cfg.Stdout, m.cfg.Stdin, m.userQuit) // COM1 0x3F8: the console
 	cmos := dev.NewCMOS(time.Now)                               // RTC and NVRAM 0x70-0x71, with the host's time
 	cmos.SetMemory(uint64(len(m.RAM)))
@@ -25,6 +28,8 @@ func (m *Machine) addDevices() error {
 		{"pci-absent", dev.NewPCIAbsent()},            // 0xCF8-0xCFF: no PCI bus, reads all ones
 		{"post", dev.NewPOST()},                       // 0x80: POST codes, accepted and dropped
 		{"i8042-absent", dev.NewI8042Absent()},        // 0x60, 0x64: no keyboard controller
+		{"pit", m.pit},                                // 8254 0x40-0x43, system control B 0x61
+		{"pic", m.pic},                                // 8259 pair 0x20-0x21, 0xA0-0xA1: masked, never delivers
 	}
 	for _, d := range devices {
 		for _, r := range d.d.Ranges() {

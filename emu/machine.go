@@ -22,7 +22,7 @@ type Config struct {
 	Modules    []Module // -initrd
 	Cmdline    string   // -append
 	MemMiB     int      // -m, default 256
-	SMP        int      // -smp, default 1 for now
+	SMP        int      // -smp, 1..MaxSMP, default DefaultSMP
 	Seed       uint64   // -seed: interleaving of vCPUs (deterministic SMP)
 	Timeout    time.Duration
 	Strict     bool // an access to an unknown port is fatal
@@ -32,6 +32,12 @@ type Config struct {
 	Stdin  io.Reader // serial console input; nil: none
 	Stderr io.Writer // reports and notices
 }
+
+// CPU counts (-smp).
+const (
+	DefaultSMP = 4
+	MaxSMP     = 64
+)
 
 // Exit statuses of dfemu. The guest's own debug-exit status is (V<<1)|1
 // (always odd, as QEMU's isa-debug-exit), so dfemu's own are even.

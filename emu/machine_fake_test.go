@@ -24,12 +24,33 @@ type fakeCPU struct {
 	entry, ebx uint32
 	m          *Machine
 	detail     string
+	halted     bool
+	waitSIPI   bool
+	retired    uint64
 }
 
-func (f *fakeCPU) Run(max uint64) interp.StopReason { return f.step(f) }
-func (f *fakeCPU) RequestStop()                     { f.stopAsked = true }
-func (f *fakeCPU) PC() uint32                       { return f.eip }
-func (f *fakeCPU) Dump() string                     { return "EIP=fake registers\n" }
+func (f *fakeCPU) Run(max uint64) interp.StopReason {
+	why := f.step(f)
+	f.halted = why == interp.StopHalt || why == interp.StopHaltNoIntr
+	f.retired += max
+	return why
+}
+func (f *fakeCPU) SetIntrPending(bool)   {}
+func (f *fakeCPU) EnterWaitForSIPI()     { f.waitSIPI = true }
+func (f *fakeCPU) StartupIPI(uint8) bool { return false }
+func (f *fakeCPU) NMI()                  {}
+func (f *fakeCPU) Runnable() bool        { return !f.halted && !f.waitSIPI }
+func (f *fakeCPU) SetClock(uint64)       {}
+func (f *fakeCPU) Retired() uint64       { return f.retired }
+func (f *fakeCPU) State() string {
+	if f.halted {
+		return "halted"
+	}
+	return "running"
+}
+func (f *fakeCPU) RequestStop() { f.stopAsked = true }
+func (f *fakeCPU) PC() uint32   { return f.eip }
+func (f *fakeCPU) Dump() string { return "EIP=fake registers\n" }
 func (f *fakeCPU) EnterMultiboot(entry, eax, ebx uint32) error {
 	f.entry, f.eip, f.ebx = entry, entry, ebx
 	return nil
@@ -38,7 +59,7 @@ func (f *fakeCPU) EnterMultiboot(entry, eax, ebx uint32) error {
 func bootFake(t *testing.T, step func(f *fakeCPU) interp.StopReason, tweak func(*Config)) (run, *fakeCPU, *Machine) {
 	t.Helper()
 	var out, errw bytes.Buffer
-	cfg := Config{Kernel: mbimage.Kernel(hltLoop), MemMiB: 4, Stdout: &out, Stderr: &errw}
+	cfg := Config{Kernel: mbimage.Kernel(hltLoop), MemMiB: 4, Stdout: &out, Stderr: &errw, SMP: 1}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -97,7 +118,7 @@ func TestFakeDeaths(t *testing.T) {
 		{"triple fault", ret(interp.StopShutdown), nil, ExitTripleFault, "triple fault at EIP 0x0010000c"},
 		{"unimplemented", ret(interp.StopUnimplemented), nil, ExitUnimpl, "unimplemented instruction at EIP 0x0010000c"},
 		{"hlt IF=0", ret(interp.StopHaltNoIntr), nil, ExitHaltNoIntr, "hlt with interrupts disabled"},
-		{"hlt IF=1", ret(interp.StopHalt), nil, ExitHaltNoIntr, "hlt with no interrupt source"},
+		{"hlt IF=1", ret(interp.StopHalt), nil, ExitHaltNoIntr, "hlt with no interrupt due"},
 		{"timeout", ret(interp.StopBudget), func(c *Config) { c.Timeout = 30 * time.Millisecond }, ExitTimeout, "timeout: the guest ran for 30ms"},
 		{"unknown stop reason", ret(interp.StopReason(99)), nil, ExitInternal, "internal error: vcpu stopped"},
 		{"cpu internal error", func(f *fakeCPU) interp.StopReason {
@@ -122,8 +143,8 @@ func TestFakeDeaths(t *testing.T) {
 			r, _, _ := bootFake(t, c.step, c.tweak)
 			assert.Equal(t, c.status, r.res.Status, r.res.Reason)
 			assert.Contains(t, r.res.Reason, c.reason)
-			assert.Contains(t, r.res.Report, "vcpu 0:\nEIP=fake registers\n")
-			assert.True(t, strings.HasPrefix(r.stderr, "dfemu: "+r.res.Reason+"\nvcpu 0:\n"), r.stderr)
+			assert.Regexp(t, `^vcpu 0 \((running|halted)\):\nEIP=fake registers\n`, r.res.Report)
+			assert.True(t, strings.HasPrefix(r.stderr, "dfemu: "+r.res.Reason+"\nvcpu 0 ("), r.stderr)
 		})
 	}
 }

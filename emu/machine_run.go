@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 	"sync"
-	"time"
 
 	"dfemu/emu/dev"
 	"dfemu/emu/interp"
@@ -39,15 +37,16 @@ type Machine struct {
 	cpus []vcpu
 	cur  vcpu // the vCPU running now (for EIP in notices)
 
-	uart *dev.UART
+	uart   *dev.UART
+	apic   *dev.APICBus // the LAPICs, one per vCPU, and the IOAPIC
+	ioapic *dev.IOAPIC
+	pit    *dev.PIT
+	pic    *dev.PIC
+	sched  scheduler // sched.go
 
 	mu   sync.Mutex
 	stop *Result // the first reason to stop; later ones are ignored
 }
-
-// quantum is how many instructions a vCPU runs between scheduler checks
-// (timeout, Ctrl-A X, other vCPUs): a few milliseconds of guest time.
-const quantum = 200_000
 
 // Errors New returns for a bad configuration (the CLI maps every New
 // error to ExitUsage).
@@ -63,10 +62,10 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 		cfg.MemMiB = DefaultMemMiB
 	}
 	if cfg.SMP == 0 {
-		cfg.SMP = 1
+		cfg.SMP = DefaultSMP
 	}
-	if cfg.SMP != 1 {
-		return nil, fmt.Errorf("-smp %d: only one CPU for now", cfg.SMP)
+	if cfg.SMP < 1 || cfg.SMP > MaxSMP {
+		return nil, fmt.Errorf("-smp %d: the number of CPUs must be 1 to %d", cfg.SMP, MaxSMP)
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
@@ -84,6 +83,13 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	m := &Machine{cfg: cfg, RAM: ram, Ports: NewPortBus(), MMIO: NewMMIOBus(uint64(len(ram)))}
 	m.Ports.Unknown = m.unknownAccess
 	m.MMIO.Unknown = m.unknownAccess
+	if newCPU == nil {
+		newCPU = newInterpBackend(ram)
+	}
+	for i := 0; i < cfg.SMP; i++ {
+		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m, id: i}, cfg.StopOnUD))
+	}
+	m.sched = newScheduler(cfg.Seed, len(m.cpus))
 	if err := m.addDevices(); err != nil {
 		return nil, err
 	}
@@ -91,17 +97,19 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 		m.Close()
 		return nil, err
 	}
-	if newCPU == nil {
-		newCPU = newInterpBackend(ram)
-	}
-	for i := 0; i < cfg.SMP; i++ {
-		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m}, cfg.StopOnUD))
+	if err := m.writeFirmwareTables(); err != nil {
+		m.Close()
+		return nil, err
 	}
 	// Multiboot (spec 3.2): the boot CPU enters the kernel in flat 32-bit
-	// protected mode with EAX=magic, EBX=info.
+	// protected mode with EAX=magic, EBX=info. The APs wait for
+	// INIT-SIPI-SIPI, as on a PC after the BIOS has counted them.
 	if err := m.cpus[0].EnterMultiboot(m.Boot.Entry, multiboot.BootloaderMagic, m.Boot.InfoAddr); err != nil {
 		m.Close()
 		return nil, err
+	}
+	for _, c := range m.cpus[1:] {
+		c.EnterWaitForSIPI()
 	}
 	return m, nil
 }
@@ -179,51 +187,9 @@ func (m *Machine) unknownAccess(desc string, first bool) {
 func (m *Machine) death(status int, reason string) Result {
 	var b strings.Builder
 	for i, c := range m.cpus {
-		fmt.Fprintf(&b, "vcpu %d:\n%s", i, c.Dump())
+		fmt.Fprintf(&b, "vcpu %d (%s):\n%s", i, c.State(), c.Dump())
 	}
 	return Result{Status: status, Reason: reason, Report: b.String()}
-}
-
-// Run runs the guest until it exits, powers off or dies, and says how.
-// A death is also reported on Config.Stderr: "dfemu: <reason>" and the
-// registers.
-func (m *Machine) Run() (r Result) {
-	defer func() {
-		if p := recover(); p != nil {
-			r = m.death(ExitInternal, fmt.Sprintf("internal error: %v", p))
-			r.Report += "\n" + string(debug.Stack())
-		}
-		if err := m.uart.Flush(); err != nil {
-			fmt.Fprintf(m.cfg.Stderr, "dfemu: %v\n", err)
-		}
-		m.report(r)
-	}()
-	start := time.Now()
-	halted := make([]interp.StopReason, len(m.cpus)) // StopBudget: runnable
-	for {
-		for i, c := range m.cpus {
-			if halted[i] != interp.StopBudget {
-				continue
-			}
-			m.cur = c
-			why := c.Run(quantum)
-			m.cur = nil
-			if s := m.stopped(); s != nil {
-				return *s
-			}
-			if res, dead := m.cpuStopped(c, why); dead {
-				return res
-			} else if why == interp.StopHalt || why == interp.StopHaltNoIntr {
-				halted[i] = why
-			}
-		}
-		if r, ok := m.allHalted(halted); ok {
-			return r
-		}
-		if m.cfg.Timeout > 0 && time.Since(start) > m.cfg.Timeout {
-			return m.death(ExitTimeout, fmt.Sprintf("timeout: the guest ran for %v", m.cfg.Timeout))
-		}
-	}
 }
 
 // cpuStopped turns a vCPU's stop reason into a death, or says the
@@ -246,26 +212,6 @@ func (m *Machine) cpuStopped(c vcpu, why interp.StopReason) (Result, bool) {
 	return m.death(ExitInternal, fmt.Sprintf("internal error: vcpu stopped: %v at EIP 0x%08x", why, c.PC())), true
 }
 
-// allHalted: a vCPU in hlt waits for an interrupt, and this machine has
-// no interrupt source yet, so when every vCPU is halted the guest is
-// dead.
-func (m *Machine) allHalted(halted []interp.StopReason) (Result, bool) {
-	noIntr := false
-	for _, h := range halted {
-		switch h {
-		case interp.StopBudget:
-			return Result{}, false
-		case interp.StopHaltNoIntr:
-			noIntr = true
-		}
-	}
-	eip := m.cpus[0].PC()
-	if noIntr {
-		return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with interrupts disabled at EIP 0x%08x", eip)), true
-	}
-	return m.death(ExitHaltNoIntr, fmt.Sprintf("hlt with no interrupt source at EIP 0x%08x", eip)), true
-}
-
 // report prints a death on Stderr.
 func (m *Machine) report(r Result) {
 	switch {
@@ -275,14 +221,3 @@ func (m *Machine) report(r Result) {
 		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n%s", r.Reason, r.Report)
 	}
 }
-
-// cpuBus is the CPU's view of everything but RAM.
-type cpuBus struct{ m *Machine }
-
-func (b *cpuBus) ReadPhys(addr uint32, size int) uint32     { return b.m.MMIO.Read(addr, size) }
-func (b *cpuBus) WritePhys(addr uint32, size int, v uint32) { b.m.MMIO.Write(addr, size, v) }
-func (b *cpuBus) In(port uint16, size int) uint32           { return b.m.Ports.In(port, size) }
-func (b *cpuBus) Out(port uint16, size int, v uint32)       { b.m.Ports.Out(port, size, v) }
-
-// AckInterrupt is never called: no interrupt source exists yet.
-func (b *cpuBus) AckInterrupt() uint8 { return 0 }

@@ -116,7 +116,7 @@ func TestDeaths(t *testing.T) {
 			0xCC, //                   int3: #GP, #DF, shutdown
 		}, hltLoop), nil, ExitTripleFault, "triple fault"},
 		{"hlt with IF=0", []byte{0xFA, 0xF4}, nil, ExitHaltNoIntr, "hlt with interrupts disabled"},
-		{"hlt with no interrupt source", []byte{0xFB, 0xF4, 0xEB, 0xFD}, nil, ExitHaltNoIntr, "hlt with no interrupt source"},
+		{"hlt with no interrupt source", []byte{0xFB, 0xF4, 0xEB, 0xFD}, nil, ExitHaltNoIntr, "hlt with no interrupt due"},
 		{"timeout", []byte{0xEB, 0xFE}, func(c *Config) { c.Timeout = 200 * time.Millisecond }, ExitTimeout, "timeout"},
 		{"strict unknown port", cat([]byte{0x66, 0xBA, 0x34, 0x12, 0xEC}, exitWith(0)),
 			func(c *Config) { c.Strict = true }, ExitStrictPort, "unknown port 0x1234 read (size 1) at EIP 0x"},

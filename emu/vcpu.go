@@ -1,6 +1,7 @@
 package emu
 
 import (
+	"dfemu/emu/dev"
 	"dfemu/emu/interp"
 )
 
@@ -23,6 +24,19 @@ type vcpu interface {
 	// Detail says what stopped it (the unimplemented instruction, the
 	// last exception, an internal error), "" if nothing.
 	Detail() string
+
+	// The LAPIC's view: interrupt line, INIT, STARTUP, NMI, RequestStop.
+	dev.APICCPU
+	// Runnable: not in wait-for-SIPI, and not halted unless an
+	// interrupt wakes it.
+	Runnable() bool
+	// SetClock gives the vCPU the machine's clock before a quantum (its
+	// TSC reads it).
+	SetClock(ns uint64)
+	// Retired is the count of instructions executed.
+	Retired() uint64
+	// State is "running", "halted" or "wait-for-SIPI".
+	State() string
 }
 
 // backend makes vCPU id over the machine's RAM and bus.
@@ -36,7 +50,7 @@ type interpCPU struct{ *interp.CPU }
 func newInterpBackend(ram []byte) backend {
 	code := interp.NewCodeCache(len(ram))
 	return func(id int, ram []byte, bus interp.Bus, stopOnUD bool) vcpu {
-		return interpCPU{interp.New(interp.Config{ID: id, RAM: ram, Bus: bus, StopOnUD: stopOnUD, Code: code})}
+		return interpCPU{interp.New(interp.Config{ID: id, RAM: ram, Bus: bus, StopOnUD: stopOnUD, Code: code, HasAPIC: true})}
 	}
 }
 
@@ -52,3 +66,5 @@ func (c interpCPU) EnterMultiboot(entry, eax, ebx uint32) error {
 	c.R[interp.EBX] = ebx
 	return nil
 }
+
+func (c interpCPU) Retired() uint64 { return c.CPU.Insns }

@@ -3,6 +3,7 @@ package guest
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"dfemu/emu"
@@ -18,7 +19,11 @@ type Suite struct {
 	Modules []emu.Module // each module's file name is its string's first word
 	Cmdline string
 	MemMiB  int
-	CPUs    int
+	CPUs    int // -smp for `dfemu test` without -smp, and under QEMU
+	// SMP lists the -smp values the Go tests boot the suite with on
+	// dfemu, one run each (the SMP suites: 1, 2, 4 and 8 CPUs); empty
+	// means CPUs only.
+	SMP     []int
 	Timeout time.Duration // the machine's -timeout: status 8 on expiry
 	// ExpectStatus is the machine's exit status when all is well: 0, the
 	// guest powered off.
@@ -36,18 +41,68 @@ const suiteMem = 256
 // suiteTimeout bounds one suite's run; a suite takes well under a second.
 const suiteTimeout = 30 * time.Second
 
-// kernelTests are the in-kernel test groups (kernel/test.c), each a suite
-// chosen by test=NAME on the kernel command line, in the kernel's order.
-var kernelTests = Tests
+// kernelTests are the in-kernel test groups (kernel/test.c) that run on
+// one CPU, each a suite chosen by test=NAME on the kernel command line,
+// in the kernel's order.
+var kernelTests = []string{"lib", "memmap", "modules", "pagealloc", "pagefault", "exceptions", "cpuid"}
+
+// SMPMatrix is the -smp values each SMP suite runs at on dfemu.
+var SMPMatrix = []int{1, 2, 4, 8}
+
+// smpCPUs is an SMP suite's own CPU count (dfemu test without -smp, QEMU).
+const smpCPUs = 4
+
+// smpTests are the in-kernel SMP test groups, each a suite booted with
+// every -smp of SMPMatrix; "cpus-mptable" is the cpus test with
+// acpi=off, so that the kernel finds its CPUs in the MP table.
+var smpTests = []struct{ suite, test, extra string }{
+	{"cpus", "cpus", ""},
+	{"cpus-mptable", "cpus", " acpi=off"},
+	{"timer", "timer", ""},
+	{"ipi", "ipi", ""},
+	{"threads", "threads", ""},
+	{"tokens", "tokens", ""},
+	{"msgport", "msgport", ""},
+	{"ipiq", "ipiq", ""},
+	{"migration", "migration", ""},
+	{"preempt", "preempt", ""},
+}
 
 // Suites returns the guest test suites, in the order they run: the
-// default boot, then one suite per in-kernel test group.
+// default boot, one suite per in-kernel test group, then the SMP suites.
 func Suites() []Suite {
 	ss := []Suite{DefaultBoot()}
 	for _, name := range kernelTests {
 		ss = append(ss, kernelSuite(name, 0))
 	}
+	for _, t := range smpTests {
+		s := kernelSuite(t.test, 0)
+		s.Name = t.suite
+		s.Cmdline = fmt.Sprintf("test=%s%s mem=%d", t.test, t.extra, suiteMem)
+		s.CPUs = smpCPUs
+		s.SMP = SMPMatrix
+		ss = append(ss, s)
+	}
 	return ss
+}
+
+// SMPs returns the -smp values the Go tests boot s with on dfemu.
+func (s Suite) SMPs() []int {
+	if len(s.SMP) > 0 {
+		return s.SMP
+	}
+	return []int{s.CPUs}
+}
+
+// KernelTest returns the in-kernel test group the suite runs (test=NAME
+// on its command line), or "".
+func (s Suite) KernelTest() string {
+	for _, w := range strings.Fields(s.Cmdline) {
+		if name, ok := strings.CutPrefix(w, "test="); ok {
+			return name
+		}
+	}
+	return ""
 }
 
 // DefaultBoot is what `dfemu boot` runs without -kernel: the embedded

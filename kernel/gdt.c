@@ -1,18 +1,26 @@
 /*
- * The GDT: null, kernel code, kernel data, user code, user data, and the
- * boot CPU's TSS (mmu.h has the slots); the LDTR is null.  All code and data segments are
- * flat (base 0, limit 4 GiB): protection comes from paging.  The TSS only
- * supplies ss0:esp0 for entries from ring 3; its I/O map base lies past
- * its limit, so ring 3 has no port access.
+ * The GDTs: one per CPU, identical except for two entries.  Slots (mmu.h):
+ * null, kernel code, kernel data, user code, user data, this CPU's TSS,
+ * and the per-CPU data segment that %fs selects, whose base is this CPU's
+ * struct globaldata (so mycpu() is `movl %fs:0`).  A GDT per CPU rather
+ * than per-CPU slots in one table keeps every selector the same on every
+ * CPU: TSS_SEL and PERCPU_SEL mean "mine" wherever they are loaded.
+ *
+ * All code and data segments are flat (base 0, limit 4 GiB): protection
+ * comes from paging.  The TSS only supplies ss0:esp0 for entries from
+ * ring 3; its I/O map base lies past its limit, so ring 3 has no port
+ * access.  The LDTR is null.
  */
 #include "gdt.h"
 #include "mmu.h"
 #include "x86.h"
 
-extern char boot_stack_top[]; /* entry.S */
+struct cpu_gdt {
+	uint64_t cg_gdt[GDT_NENTRIES];
+	struct tss cg_tss;
+} __attribute__((aligned(64)));
 
-static uint64_t gdt[GDT_NENTRIES];
-static struct tss boot_tss;
+static struct cpu_gdt cpu_gdts[MAXCPU];
 
 /* A segment descriptor.  SDM 3A 3.4.5, figure 3-8. */
 static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
@@ -23,9 +31,11 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint8_t access, ui
 	return ((uint64_t)hi << 32) | lo;
 }
 
-void gdt_init(void)
+void gdt_init(struct globaldata *gd, uint32_t esp0)
 {
-	static struct pseudodesc pd;
+	struct cpu_gdt *cg = &cpu_gdts[gd->gd_cpuid];
+	uint64_t *gdt = cg->cg_gdt;
+	struct pseudodesc pd;
 
 	gdt[GDT_NULL] = 0;
 	gdt[GDT_KCODE] = gdt_descriptor(0, 0xFFFFF, DESC_P | DESC_DPL(0) | DESC_S | DESC_CODE_RX,
@@ -37,13 +47,16 @@ void gdt_init(void)
 	gdt[GDT_UDATA] = gdt_descriptor(0, 0xFFFFF, DESC_P | DESC_DPL(3) | DESC_S | DESC_DATA_RW,
 					DESC_G | DESC_DB);
 
-	boot_tss.ts_ss0 = KERNEL_DS;
-	boot_tss.ts_esp0 = (uint32_t)boot_stack_top;
-	boot_tss.ts_iomb = sizeof(boot_tss);
-	gdt[GDT_TSS] = gdt_descriptor((uint32_t)&boot_tss, sizeof(boot_tss) - 1,
+	cg->cg_tss.ts_ss0 = KERNEL_DS;
+	cg->cg_tss.ts_esp0 = esp0;
+	cg->cg_tss.ts_iomb = sizeof(cg->cg_tss);
+	gdt[GDT_TSS] = gdt_descriptor((uint32_t)&cg->cg_tss, sizeof(cg->cg_tss) - 1,
 				      DESC_P | DESC_DPL(0) | DESC_TSS32, 0);
+	/* Byte granular, exactly the struct: %fs:N beyond it is a #GP. */
+	gdt[GDT_PERCPU] = gdt_descriptor((uint32_t)gd, sizeof(*gd) - 1,
+					 DESC_P | DESC_DPL(0) | DESC_S | DESC_DATA_RW, DESC_DB);
 
-	pd.pd_limit = sizeof(gdt) - 1;
+	pd.pd_limit = sizeof(cg->cg_gdt) - 1;
 	pd.pd_base = (uint32_t)gdt;
 	lgdt(&pd);
 	/* Reload CS with a far jump, then the data segments. */
@@ -51,10 +64,10 @@ void gdt_init(void)
 			 "movw %w1, %%ds\n"
 			 "movw %w1, %%es\n"
 			 "movw %w1, %%ss\n"
-			 "movw %w1, %%fs\n"
 			 "movw %w1, %%gs\n"
+			 "movw %w2, %%fs\n"
 			 :
-			 : "i"(KERNEL_CS), "r"(KERNEL_DS)
+			 : "i"(KERNEL_CS), "r"(KERNEL_DS), "r"(PERCPU_SEL)
 			 : "memory");
 	lldt(0); /* no LDT: the LDTR a loader leaves may still describe one */
 	ltr(TSS_SEL);
@@ -66,4 +79,12 @@ uint16_t gdt_limit(void)
 
 	__asm__ volatile("sgdt %0" : "=m"(pd));
 	return pd.pd_limit;
+}
+
+uint32_t gdt_fs_base(int cpu)
+{
+	uint64_t d = cpu_gdts[cpu].cg_gdt[GDT_PERCPU];
+	uint32_t lo = (uint32_t)d, hi = (uint32_t)(d >> 32);
+
+	return (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000);
 }

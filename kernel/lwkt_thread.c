@@ -22,8 +22,8 @@
  * (td_running == 0).
  */
 #include "kprintf.h"
+#include "lapic.h"
 #include "power.h"
-#include "smp_weak.h"
 #include "spinlock.h"
 #include "string.h"
 #include "thread.h"
@@ -148,7 +148,13 @@ static void lwkt_switch_return(void)
 	lwkt_reap(lwkt_cpu(mycpu()));
 }
 
-void lwkt_switch(void)
+/*
+ * The switch.  A voluntary one (the thread blocks, yields, waits for a
+ * token) releases the thread's tokens; a preemption keeps them: the
+ * thread is still runnable and, holding all it needs, can always be
+ * resumed, so others wanting its tokens wait for it without deadlock.
+ */
+static void lwkt_switch_common(bool preempt)
 {
 	struct thread *td = curthread;
 	struct globaldata *gd = td->td_gd;
@@ -157,7 +163,7 @@ void lwkt_switch(void)
 
 	crit_enter();
 	reqflags_clear(gd, RQF_AST_RESCHED);
-	if (td->td_ntoks > 0)
+	if (td->td_ntoks > 0 && !preempt)
 		lwkt_relalltokens(td); /* held only while running */
 	ntd = lwkt_choose(lc);
 	if (ntd != td) {
@@ -174,6 +180,11 @@ void lwkt_switch(void)
 		lwkt_switch_return();
 	}
 	crit_exit();
+}
+
+void lwkt_switch(void)
+{
+	lwkt_switch_common(false);
 }
 
 /*
@@ -437,7 +448,7 @@ void lwkt_crit_pending(struct globaldata *gd)
 			lwkt_cpu(gd)->lc_ticks_left = LWKT_QUANTUM;
 			lwkt_rotate(td);
 		}
-		lwkt_switch();
+		lwkt_switch_common(true); /* involuntary: tokens kept */
 		crit_exit_noyield(td);
 	}
 }
@@ -471,8 +482,8 @@ static void lwkt_idle_loop(void *arg)
 			continue;
 		}
 		crit_exit_noyield(td);
-		if (smp_standin)
-			panic("lwkt: cpu %d idle, nothing runnable, no interrupts: deadlock",
+		if (ncpus == 1 && !lapic_present())
+			panic("lwkt: cpu %d idle, nothing runnable, no interrupt source: deadlock",
 			      gd->gd_cpuid);
 		/* sti's one-instruction shadow makes the check and hlt atomic. */
 		cli();
@@ -534,6 +545,12 @@ void lwkt_init_cpu(struct globaldata *gd)
 	lc->lc_idletd = lwkt_alloc_on(gd, lwkt_idle_loop, NULL, "idle", TDPRI_IDLE);
 	lc->lc_idletd->td_flags |= TDF_IDLE;
 	crit_exit();
+}
+
+void lwkt_init_boot(void)
+{
+	if (mycpu()->gd_lwkt == NULL)
+		lwkt_init_cpu(mycpu());
 }
 
 void lwkt_ap_idle(void)

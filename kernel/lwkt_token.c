@@ -2,8 +2,10 @@
  * LWKT serializing tokens, after DragonFly's sys/kern/lwkt_token.c.
  *
  * A token is owned by at most one thread (t_owner) and only while that
- * thread runs: lwkt_switch releases all tokens of the thread it leaves
- * (lwkt_relalltokens) and, before it runs a thread, acquires all of that
+ * thread runs: a voluntary lwkt_switch (block, yield, wait for a token)
+ * releases all tokens of the thread it leaves (lwkt_relalltokens) (a
+ * timer preemption keeps them: that thread is still runnable and holds
+ * all it needs to resume) and, before it runs a thread, acquires all of that
  * thread's tokens or none of them (lwkt_getalltokens); a thread whose
  * tokens are not all free is skipped and tried again later.  A thread
  * therefore never waits while it holds a token, which is why any number

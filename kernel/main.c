@@ -1,6 +1,9 @@
 /*
  * kmain: the boot order.  entry.S calls it on the boot stack with the
- * Multiboot magic and information; interrupts are off and stay off.
+ * Multiboot magic and information, interrupts off.  smp_init() starts the
+ * other CPUs and the timer and enables interrupts (when the firmware
+ * describes an APIC; without one the machine stays a uniprocessor with
+ * interrupts off).
  *
  * The command line decides what the boot is for: test=all or
  * test=name1,name2 runs in-kernel tests and prints TAP (test.c); without
@@ -13,12 +16,15 @@
 #include "kprintf.h"
 #include "mb.h"
 #include "pagealloc.h"
+#include "smp.h"
+#include "thread.h"
 #include "power.h"
-#include "smp_weak.h"
 #include "test.h"
 #include "trap.h"
 #include "uart.h"
 #include "vm.h"
+
+extern char boot_stack_top[]; /* entry.S */
 
 /* The normal boot: tell what the machine looks like, then power off. */
 static __noreturn void boot_report(void)
@@ -29,6 +35,7 @@ static __noreturn void boot_report(void)
 	kprintf("command line: \"%s\"\n", mb_cmdline());
 	kprintf("cpu: %s family %u, cpuid leaf 1 edx=0x%08x\n", ci->ci_vendor, ci->ci_family,
 		ci->ci_features);
+	kprintf("cpus: %d running, from the %s\n", ncpus, smp_config()->sc_source);
 	mb_print();
 	kprintf("pages: %u free of %u (%u KiB)\n", pagealloc_nfree(), pagealloc_nmanaged(),
 		pagealloc_nmanaged() * 4);
@@ -44,13 +51,15 @@ void kmain(uint32_t magic, const struct multiboot_info *mi)
 	size_t speclen;
 
 	uart_init();       // the console, so that everything after can report
-	gdt_init();        // flat segments and the TSS
+	gdt_init(globaldata_setup(0), (uint32_t)boot_stack_top); // segments, TSS, %fs = mycpu()
 	trap_init();       // IDT: from here on, every exception is reported
 	cpu_init();        // cpuid; CR0.EM so that x87 code traps
 	mb_init(magic, mi); // the boot information: memory map, modules, command line
+	smp_config_init(); // CPUs and APICs from the ACPI MADT or MP table (paging still off)
 	pagealloc_init();  // free pages from the memory map
 	vm_init();         // page tables, paging on
-	smp_weak_init();   // %fs globaldata and LWKT on this CPU (stand-in until smp)
+	smp_init();        // LAPIC, timer calibration, the APs; interrupts on
+	lwkt_init_boot();   // LWKT on this CPU if smp_init found no CPUs to start
 
 	if (kv_find(mb_cmdline(), "test", &spec, &speclen))
 		test_run(spec, speclen);

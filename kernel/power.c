@@ -11,6 +11,7 @@
 #include "dfemu/abi.h"
 #include "kprintf.h"
 #include "memlayout.h"
+#include "smp.h"
 #include "test.h"
 #include "trap.h"
 #include "x86.h"
@@ -20,11 +21,17 @@ _Static_assert(PORT_DEBUG_EXIT == ABI_PORT_DEBUG_EXIT, "memlayout.h and abi.h di
 
 /*
  * QEMU acts on a shutdown request only when its CPU loop next looks, a few
- * instructions after the port write; give it time before saying the write
- * failed.  dfemu stops at the write itself.
+ * instructions after the port write (longer with several vCPU threads on a
+ * busy host); give it time before saying the write failed: two seconds by
+ * the calibrated TSC once there is one, else a million loop iterations.
+ * dfemu stops at the write itself.
  */
 static void power_settle(void)
 {
+	if (tsc_per_ms() != 0) {
+		smp_delay_us(2000000);
+		return;
+	}
 	for (uint32_t i = 0; i < 1000000; i++)
 		__asm__ volatile("" : : : "memory");
 }

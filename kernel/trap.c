@@ -5,17 +5,19 @@
  * so nothing can vector through a missing gate.  trap() has two answers:
  * an exception a test armed with trap_expect() and whose EIP is in the
  * exception table is recorded and resumed; anything else is reported in
- * full and ends the run with ABI_EXIT_UNEXPECTED_EXCEPTION.  There are no
- * interrupts yet (IF stays 0 and no device is programmed to raise one), so
- * a vector >= 32 is unexpected too.
+ * full and ends the run with ABI_EXIT_UNEXPECTED_EXCEPTION.  Vectors >= 32
+ * are interrupts: intr.c dispatches those with a registered handler; any
+ * other is unexpected too.
  *
- * The expectation is a single global: one CPU, interrupts off.
+ * The expectation is a single global: tests provoke exceptions on the
+ * boot CPU only, one at a time.
  */
 #include "trap.h"
 #include "dfemu/abi.h"
 #include "kprintf.h"
 #include "mmu.h"
 #include "power.h"
+#include "smp.h"
 #include "test.h"
 #include "x86.h"
 
@@ -71,10 +73,16 @@ static uint64_t idt_gate(uint32_t handler, uint8_t dpl)
 
 void trap_init(void)
 {
-	static struct pseudodesc pd;
 
 	for (int v = 0; v < T_NVECTORS; v++)
 		idt[v] = idt_gate(trap_vectors[v], 0);
+	trap_init_ap();
+}
+
+void trap_init_ap(void)
+{
+	struct pseudodesc pd;
+
 	pd.pd_limit = sizeof(idt) - 1;
 	pd.pd_base = (uint32_t)idt;
 	lidt(&pd);
@@ -131,6 +139,7 @@ static __noreturn void trap_report(const struct trapframe *tf)
 
 	kprintf("\nunexpected exception %u (%s), error code 0x%08x\n", tf->tf_trapno,
 		trap_name(tf->tf_trapno), tf->tf_err);
+	kprintf("  on cpu %d\n", mycpu()->gd_cpuid);
 	kprintf("  eip=%08x cs=%04x eflags=%08x cr2=%08x cr0=%08x cr3=%08x\n", tf->tf_eip,
 		tf->tf_cs & 0xFFFF, tf->tf_eflags, rcr2(), rcr0(), rcr3());
 	kprintf("  eax=%08x ebx=%08x ecx=%08x edx=%08x\n", tf->tf_eax, tf->tf_ebx, tf->tf_ecx,
@@ -147,6 +156,8 @@ static __noreturn void trap_report(const struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	if (tf->tf_trapno >= T_NEXCEPTIONS && intr_dispatch(tf))
+		return;
 	if (expect.armed && tf->tf_trapno == expect.vector) {
 		const struct extable_entry *e = extable_find(tf->tf_eip);
 		if (e != NULL) {

@@ -49,7 +49,8 @@ vector\v:
 	.endr
 
 /*
- * alltraps: complete the trap frame, switch to kernel data segments and
+ * alltraps: complete the trap frame, switch to kernel data segments (and
+ * this CPU's %fs) and
  * call void trap(struct trapframe *tf).
  */
 	.globl alltraps
@@ -63,6 +64,8 @@ alltraps:
 	movw $KERNEL_DS, %ax
 	movw %ax, %ds
 	movw %ax, %es
+	movw $PERCPU_SEL, %ax           /* mycpu() works in trap() whatever %fs was */
+	movw %ax, %fs
 	pushl %esp                      /* tf */
 	call trap
 	addl $4, %esp

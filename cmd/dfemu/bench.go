@@ -111,7 +111,7 @@ func bootLoop(n uint32) (emu.Result, error) {
 		KernelName: "loop.elf",
 		Cmdline:    bench.Cmdline(n),
 		MemMiB:     256,
-		SMP:        1,
+		SMP:        emu.DefaultSMP, // the APs wait for SIPI: the scheduler's cost is measured too
 		Stdout:     &console,
 		Stderr:     &reports,
 	})

@@ -47,7 +47,7 @@ func (f *bootFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.initrd, "initrd", "", "Multiboot modules, QEMU syntax: `\"a.elf args,b.elf\"` (\",,\" is a comma);\neach module's string is its whole text")
 	fs.StringVar(&f.appendArgs, "append", "", "kernel command line `TEXT`")
 	fs.IntVar(&f.mem, "m", 256, "guest RAM in `MiB`")
-	fs.IntVar(&f.smp, "smp", 1, "number of CPUs (`N`; only 1 for now: SMP is a later issue)")
+	fs.IntVar(&f.smp, "smp", emu.DefaultSMP, fmt.Sprintf("number of CPUs (`N`, 1 to %d)", emu.MaxSMP))
 	fs.Uint64Var(&f.seed, "seed", 0, "`S` chooses the interleaving of vCPUs (deterministic SMP)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop the guest after `DURATION` (e.g. 10s) with status 8; 0: never")
 	fs.BoolVar(&f.strict, "strict", false, "an access to an unknown I/O port is fatal (status 12) instead of logged once")
@@ -68,8 +68,8 @@ func (f *bootFlags) check() error {
 	default:
 		return fmt.Errorf("-accel %s: unknown accelerator (only interp)", f.accel)
 	}
-	if f.smp != 1 {
-		return fmt.Errorf("-smp %d: only 1 CPU for now (SMP is a later issue)", f.smp)
+	if f.smp < 1 || f.smp > emu.MaxSMP {
+		return fmt.Errorf("-smp %d: the number of CPUs must be 1 to %d", f.smp, emu.MaxSMP)
 	}
 	if f.mem <= 0 {
 		return fmt.Errorf("-m %d: guest RAM must be at least 1 MiB", f.mem)

@@ -83,7 +83,8 @@ func TestUsageErrors(t *testing.T) {
 	assert.Contains(t, errOut, "flag provided but not defined: -frobnicate")
 	assert.Contains(t, errOut, `dfemu boot -h`)
 
-	oneLineError(t, "only 1 CPU", "boot", "-smp", "4")
+	oneLineError(t, "-smp 65: the number of CPUs must be 1 to 64", "boot", "-smp", "65")
+	oneLineError(t, "-smp 0: the number of CPUs must be 1 to 64", "boot", "-smp", "0")
 	oneLineError(t, "kvm backend is not implemented yet", "boot", "-accel", "kvm")
 	oneLineError(t, "unknown accelerator", "boot", "-accel", "tcg")
 	oneLineError(t, "unexpected argument", "boot", "kernel.elf")

@@ -33,8 +33,8 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	if *smp < 0 || *smp > 1 {
-		fmt.Fprintf(stderr, "dfemu test: -smp %d: only 1 CPU for now (SMP is a later issue)\n", *smp)
+	if *smp < 0 || *smp > emu.MaxSMP {
+		fmt.Fprintf(stderr, "dfemu test: -smp %d: the number of CPUs must be 1 to %d\n", *smp, emu.MaxSMP)
 		return emu.ExitUsage
 	}
 	suites, err := selectSuites(fs.Args())

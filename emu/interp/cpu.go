@@ -162,6 +162,7 @@ const (
 	StopUnimplemented                   // unimplemented instruction and Config.StopOnUD
 	StopRequested                       // a device called RequestStop
 	StopInternalError                   // a dfemu bug (Go panic) inside the CPU: see LastFault
+	StopWaitSIPI                        // held in wait-for-SIPI: runs nothing until StartupIPI
 )
 
 func (r StopReason) String() string {
@@ -180,6 +181,8 @@ func (r StopReason) String() string {
 		return "stop requested"
 	case StopInternalError:
 		return "internal error"
+	case StopWaitSIPI:
+		return "wait for SIPI"
 	}
 	return "unknown"
 }
@@ -247,6 +250,10 @@ type CPU struct {
 	// pending (SetIntrPending); Run checks it at instruction boundaries
 	// when IF=1.
 	intrPending bool
+	irqPending  bool // the machine's external interrupt line (SetIntrPending)
+	nmiPending  bool // an NMI waits (smp.go)
+	nmiBlocked  bool // in an NMI handler: NMIs wait for iret
+	waitSIPI    bool // held in wait-for-SIPI (smp.go)
 	// intrShadow suppresses interrupts for one instruction after sti and
 	// mov/pop ss.
 	intrShadow bool
@@ -268,7 +275,8 @@ type CPU struct {
 	stopWhy  StopReason
 	flt      fault // the fault being raised (no allocation per fault)
 
-	tscOffset uint64
+	tscOffset uint64 // written by the guest (wrmsr IA32_TIME_STAMP_COUNTER)
+	tscClock  uint64 // the machine's clock minus Insns (SetClock)
 	apicBase  uint32
 
 	// LastFault describes the last exception delivered, for reports.
@@ -296,7 +304,10 @@ func (c *CPU) RequestStop() {
 }
 
 // SetIntrPending tells the CPU whether an external interrupt is pending.
-func (c *CPU) SetIntrPending(p bool) { c.intrPending = p }
+func (c *CPU) SetIntrPending(p bool) {
+	c.irqPending = p
+	c.intrPending = p || c.nmiPending
+}
 
 // Halted reports whether the CPU is waiting in hlt.
 func (c *CPU) Halted() bool { return c.halted }

@@ -74,7 +74,7 @@ func (c *CPU) Dump() string {
 		c.LDTR.Sel, c.LDTR.Base, c.LDTR.Limit, c.TR.Sel, c.TR.Base, c.TR.Limit)
 	fmt.Fprintf(&b, "GDTR=%08x/%04x IDTR=%08x/%04x\n", c.GDTR.Base, c.GDTR.Limit, c.IDTR.Base, c.IDTR.Limit)
 	fmt.Fprintf(&b, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", c.CR0, c.CR2, c.CR3, c.CR4)
-	fmt.Fprintf(&b, "Insns=%d halted=%v", c.Insns, c.halted)
+	fmt.Fprintf(&b, "Insns=%d state=%s", c.Insns, c.State())
 	if c.LastFault != "" {
 		fmt.Fprintf(&b, "\nlast fault: %s", c.LastFault)
 	}

@@ -273,6 +273,7 @@ func (c *CPU) deliverReal(vec uint8, ret, flags uint32) {
 }
 
 func opIret(c *CPU, i *inst) {
+	c.nmiBlocked = false
 	sz := uint32(i.size)
 	eip := c.readSz(SS, c.spAt(0), i.size)
 	sel := uint16(c.readSz(SS, c.spAt(sz), i.size))

@@ -31,6 +31,7 @@ func (c *CPU) Reset() {
 	c.lazy = lazyFlags{}
 	c.flags = 2
 	c.halted, c.stopReq, c.intrPending = false, false, false
+	c.irqPending, c.nmiPending, c.nmiBlocked, c.waitSIPI = false, false, false, false
 	c.shadowAt = ^uint64(0)
 	c.apicBase = apicBaseDef | apicEnable
 	if c.cfg.ID == 0 {
@@ -89,7 +90,10 @@ func (c *CPU) Run(max uint64) StopReason {
 				return c.stopWhy
 			}
 		}
-		if c.halted {
+		if c.waitSIPI {
+			return StopWaitSIPI
+		}
+		if c.halted && !(c.nmiPending && !c.nmiBlocked) {
 			if !c.intrPending || c.flags&FlagIF == 0 {
 				if c.flags&FlagIF == 0 {
 					return StopHaltNoIntr
@@ -141,7 +145,7 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 // loop is the interpreter's hot loop.
 func (c *CPU) loop(end uint64) StopReason {
 	for c.Insns < end {
-		if c.intrPending && c.flags&FlagIF != 0 && c.Insns != c.shadowAt {
+		if c.intrPending && (c.flags&FlagIF != 0 || c.nmiPending) && c.Insns != c.shadowAt {
 			if !c.acceptInterrupt() {
 				return StopShutdown
 			}
@@ -173,6 +177,17 @@ func (c *CPU) loop(end uint64) StopReason {
 // acceptInterrupt takes the pending external interrupt's vector from the
 // bus and delivers it; false on a triple fault.
 func (c *CPU) acceptInterrupt() bool {
+	if c.nmiPending {
+		if c.nmiBlocked {
+			if c.flags&FlagIF == 0 || !c.irqPending {
+				return true
+			}
+		} else {
+			c.nmiPending, c.nmiBlocked = false, true
+			c.intrPending = c.irqPending
+			return c.externalInterrupt(ExcNMI)
+		}
+	}
 	if c.bus == nil {
 		c.intrPending = false
 		return true

@@ -339,7 +339,7 @@ func opCpuid(c *CPU, i *inst) {
 }
 
 // TSC returns the time-stamp counter (guest time: instructions retired).
-func (c *CPU) TSC() uint64 { return c.Insns + c.tscOffset }
+func (c *CPU) TSC() uint64 { return c.Insns + c.tscClock + c.tscOffset }
 
 func opRdtsc(c *CPU, i *inst) {
 	if c.CR4&cr4TSD != 0 && c.cpl != 0 {
@@ -382,7 +382,7 @@ func opWrmsr(c *CPU, i *inst) {
 	v := uint64(c.R[EDX])<<32 | uint64(c.R[EAX])
 	switch c.R[ECX] {
 	case msrTSC:
-		c.tscOffset = v - c.Insns
+		c.tscOffset = v - c.Insns - c.tscClock
 	case msrAPICBase:
 		// The LAPIC cannot be moved: only the enable bit may change.
 		if !c.cfg.HasAPIC || uint32(v)&^(apicEnable|apicBSP) != apicBaseDef || v>>32 != 0 {

@@ -12,13 +12,18 @@ import (
 func TestQEMUArgs(t *testing.T) {
 	args := QEMUArgs("kernel.elf", "test=modules mem=256", []string{"mod0.bin crc32=0x1", "b.elf a,b"}, 256, 1)
 	assert.Equal(t, []string{
-		"-kernel", "kernel.elf", "-m", "256", "-smp", "1",
+		"-kernel", "kernel.elf", "-m", "256", "-smp", "1,sockets=1",
 		"-display", "none", "-serial", "stdio", "-monitor", "none",
 		"-no-reboot", "-nic", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
 		"-append", "test=modules mem=256",
 		"-initrd", "mod0.bin crc32=0x1,b.elf a,,b",
 	}, args)
+}
+
+func TestQEMUArgsSMPIsOneCoreSockets(t *testing.T) {
+	args := QEMUArgs("kernel.elf", "", nil, 64, 4)
+	assert.Equal(t, []string{"-smp", "4,sockets=4"}, args[4:6])
 }
 
 func TestWantLineSuiteIsOneTestPoint(t *testing.T) {

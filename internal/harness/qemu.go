@@ -46,7 +46,7 @@ func QEMUArgs(kernelFile, cmdline string, modules []string, memMiB, cpus int) []
 	args := []string{
 		"-kernel", kernelFile,
 		"-m", strconv.Itoa(memMiB),
-		"-smp", strconv.Itoa(cpus),
+		"-smp", fmt.Sprintf("%d,sockets=%d", cpus, cpus),
 		"-display", "none", "-serial", "stdio", "-monitor", "none",
 		"-no-reboot", "-nic", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4",

@@ -1,11 +1,12 @@
 /*
- * Segmentation: the GDT (flat kernel and user code/data, one TSS) and the
- * boot CPU's TSS, whose esp0 is the stack a ring 3 -> 0 entry switches to.
- * Selectors are in mmu.h.
+ * Segmentation: a GDT per CPU (flat kernel and user code/data, the CPU's
+ * TSS, whose esp0 is the stack a ring 3 -> 0 entry switches to, and the
+ * per-CPU data segment for %fs).  Selectors are in mmu.h.
  */
 #ifndef KERNEL_GDT_H
 #define KERNEL_GDT_H
 
+#include "globaldata.h"
 #include "types.h"
 
 /* The 32-bit TSS.  SDM 3A 7.2.1, figure 7-2. */
@@ -30,10 +31,15 @@ struct tss {
 _Static_assert(sizeof(struct tss) == 104, "struct tss");
 
 /*
- * Load the GDT, reload every segment register with the flat kernel
- * selectors and load the task register.  Boot CPU, once, interrupts off.
+ * Build CPU gd->gd_cpuid's GDT (its TSS with esp0, %fs based at gd), load
+ * it, reload every segment register (%fs = PERCPU_SEL, the others flat
+ * kernel selectors) and load the task register.  On that CPU, once,
+ * interrupts off; gd->gd_self and gd_cpuid are set.
  */
-void gdt_init(void);
+void gdt_init(struct globaldata *gd, uint32_t esp0);
+
+/* The base of CPU cpu's %fs descriptor, decoded from its GDT (for tests). */
+uint32_t gdt_fs_base(int cpu);
 
 /* Read back the GDT's limit (bytes - 1), for tests. */
 uint16_t gdt_limit(void);

@@ -34,6 +34,11 @@ struct globaldata {
 	/* ---- smp ---- */
 	volatile uint32_t gd_started;  /* AP has reported in */
 	uint64_t gd_ticks;             /* LAPIC timer ticks on this CPU */
+	uint32_t gd_hw_apicid;         /* LAPIC ID register, read by the CPU itself */
+	uint32_t gd_stack_top;         /* the stack it booted on */
+	void (*volatile gd_call_fn)(void *); /* smp_call(): pending function */
+	void *volatile gd_call_arg;
+	volatile uint32_t gd_call_done; /* smp_call(): fn returned */
 
 	/* ---- lwkt (lwkt_thread.c and friends; layout theirs) ---- */
 	struct thread *gd_curthread;
@@ -69,7 +74,7 @@ struct globaldata *globaldata_find(int cpu);
 void lapic_send_ipi(int cpu, int vector);
 /* Signal end of interrupt.  Interrupt handler context. */
 void lapic_eoi(void);
-/* The LAPIC timer period in microseconds (quantum tick), calibrated. */
+/* The LAPIC timer's frequency in Hz (ticks a second, one quantum each), calibrated. */
 uint32_t lapic_timer_hz(void);
 /* Wait n microseconds by polling the calibrated TSC or PIT.  Any context. */
 void smp_delay_us(uint32_t us);

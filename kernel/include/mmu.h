@@ -12,8 +12,9 @@
 #define GDT_KDATA       2 /* ring 0 data, flat 4 GiB */
 #define GDT_UCODE       3 /* ring 3 code, flat 4 GiB */
 #define GDT_UDATA       4 /* ring 3 data, flat 4 GiB */
-#define GDT_TSS         5 /* the boot CPU's TSS */
-#define GDT_NENTRIES    6
+#define GDT_TSS         5 /* this CPU's TSS (each CPU has its own GDT) */
+#define GDT_PERCPU      6 /* %fs: base = this CPU's struct globaldata */
+#define GDT_NENTRIES    7
 
 #define SEL_RPL3        3
 #define KERNEL_CS       (GDT_KCODE << 3)
@@ -21,6 +22,7 @@
 #define USER_CS         ((GDT_UCODE << 3) | SEL_RPL3)
 #define USER_DS         ((GDT_UDATA << 3) | SEL_RPL3)
 #define TSS_SEL         (GDT_TSS << 3)
+#define PERCPU_SEL      (GDT_PERCPU << 3)
 
 /* Descriptor access byte.  3.4.5 */
 #define DESC_P          0x80       /* present */

@@ -16,7 +16,8 @@
  *            a CPU's own queues: no locks for CPU-local state.
  *   token    (struct lwkt_token, t_): serializes threads, not CPUs; held
  *            only while its holder runs.  lwkt_switch releases every
- *            token of the thread it leaves and acquires all tokens of
+ *            token of a thread that blocks or yields (not of one that is
+ *            preempted, which stays runnable) and acquires all tokens of
  *            the thread it enters before running it (lwkt_getalltokens),
  *            so a thread never waits while holding a token: no deadlock.
  *   IPI queue (struct lwkt_ipiq, ipiq_): a bounded FIFO of (func, arg)
@@ -199,6 +200,12 @@ void tsleep(const volatile void *wchan, const char *wmesg);
 
 /* Wake every thread sleeping on wchan, on every CPU.  Thread context. */
 void wakeup(const volatile void *wchan);
+
+/*
+ * LWKT on the boot CPU when smp_init found no configuration (and so did
+ * not call lwkt_init_cpu).  Boot CPU, once, after smp_init.
+ */
+void lwkt_init_boot(void);
 
 /* Called by the idle loop and crit_exit: pending deferred work. */
 void lwkt_crit_pending(struct globaldata *gd);

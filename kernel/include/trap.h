@@ -92,6 +92,9 @@ struct extable_entry {
 /* Build the IDT and load it.  Boot CPU, once, before anything can fault. */
 void trap_init(void);
 
+/* Load the (shared) IDT on an AP.  Once per AP, interrupts off. */
+void trap_init_ap(void);
+
 /* Called by alltraps (trapasm.S) with interrupts off; returns to trapret. */
 void trap(struct trapframe *tf);
 

@@ -117,6 +117,16 @@ static inline void cli(void)
 	__asm__ volatile("cli" : : : "memory");
 }
 
+static inline void sti(void)
+{
+	__asm__ volatile("sti" : : : "memory");
+}
+
+static inline void pause(void)
+{
+	__asm__ volatile("pause" : : : "memory");
+}
+
 static inline void hlt(void)
 {
 	__asm__ volatile("hlt");

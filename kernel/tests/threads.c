@@ -2,7 +2,8 @@
  * test threads: LWKT thread basics on one CPU.  Create/exit (the pool
  * slot comes back), yield round-robin among equal priorities in FIFO
  * order, a higher priority runs first, tsleep/wakeup, critical sections
- * defer nothing away (counts balance), and the cost of a same-CPU switch
+ * nest and balance (the round-robin and the switch measurement run in
+ * them, so that timer preemption does not reorder the yields), and the cost of a same-CPU switch
  * (lwkt_yield between two threads, in rdtsc units: guest instructions on
  * dfemu, TSC cycles on QEMU).
  */
@@ -21,10 +22,12 @@ static void rr_thread(void *arg)
 	struct test_join *j = arg;
 	int id = (int)(curthread->td_name[2] - '0');
 
+	crit_enter(); /* no timer round-robin: only the yields switch */
 	for (int r = 0; r < RR_ROUNDS; r++) {
 		rr_log[rr_n++] = id;
 		lwkt_yield();
 	}
+	crit_exit();
 	join_done(j);
 }
 
@@ -58,10 +61,12 @@ static void switch_partner(void *arg)
 {
 	struct test_join *j = arg;
 
+	crit_enter();
 	while (!switch_stop) {
 		switch_spins++;
 		lwkt_yield();
 	}
+	crit_exit();
 	join_done(j);
 }
 
@@ -124,12 +129,14 @@ void test_threads(void)
 	switch_stop = 0;
 	switch_spins = 0;
 	lwkt_create(switch_partner, &j, NULL, cpu, "partner");
+	crit_enter();
 	lwkt_yield(); /* partner starts */
 	uint32_t s0 = switch_spins, t0 = tsc32();
 	for (int i = 0; i < SWITCH_LOOPS; i++)
 		lwkt_yield();
 	uint32_t t1 = tsc32(), s1 = switch_spins;
 	switch_stop = 1;
+	crit_exit();
 	join_wait(&j);
 	check(s1 - s0 == SWITCH_LOOPS, "partner ran %u times for %d yields", s1 - s0, SWITCH_LOOPS);
 	test_note("cost: same-CPU thread switch (lwkt_yield, one way) %u rdtsc units",
