@@ -38,7 +38,8 @@ const (
 // Tests lists the in-kernel tests that TestCmdline runs, in their order
 // (the table in kernel/test.c; a Go test keeps the two in step). Each can
 // also be run alone with "test=name".
-var Tests = []string{"lib", "memmap", "modules", "pagealloc", "pagefault", "exceptions", "cpuid", "cpus", "timer", "ipi"}
+var Tests = []string{"lib", "memmap", "modules", "pagealloc", "pagefault", "exceptions", "cpuid", "cpus", "timer", "ipi",
+	"threads", "tokens", "msgport", "ipiq", "migration", "preempt"}
 
 // Hidden in-kernel tests that end the run on purpose, each with the exit
 // status dfemu and QEMU give it (include/dfemu/abi.h: (V<<1)|1).

@@ -60,6 +60,12 @@ var smpTests = []struct{ suite, test, extra string }{
 	{"cpus-mptable", "cpus", " acpi=off"},
 	{"timer", "timer", ""},
 	{"ipi", "ipi", ""},
+	{"threads", "threads", ""},
+	{"tokens", "tokens", ""},
+	{"msgport", "msgport", ""},
+	{"ipiq", "ipiq", ""},
+	{"migration", "migration", ""},
+	{"preempt", "preempt", ""},
 }
 
 // Suites returns the guest test suites, in the order they run: the

@@ -18,6 +18,7 @@
 #include "mb.h"
 #include "pagealloc.h"
 #include "smp.h"
+#include "thread.h"
 #include "power.h"
 #include "test.h"
 #include "trap.h"
@@ -69,6 +70,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mi)
 	pagealloc_init();  // free pages from the memory map
 	vm_init();         // page tables, paging on
 	smp_init();        // LAPIC, timer calibration, the APs; interrupts on
+	lwkt_init_boot();   // LWKT on this CPU if smp_init found no CPUs to start
 
 	if (kv_find(mb_cmdline(), "test", &spec, &speclen))
 		test_run(spec, speclen);

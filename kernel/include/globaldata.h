@@ -44,6 +44,7 @@ struct globaldata {
 	struct thread *gd_curthread;
 	int gd_intr_nesting;           /* > 0 inside an interrupt handler */
 	void *gd_lwkt;                 /* lwkt's per-CPU state (run queues, ipiq) */
+	volatile uint32_t gd_reqflags; /* RQF_*: work a critical section deferred */
 };
 
 /* Number of CPUs running (1 until smp_start_aps() returns). */
