@@ -19,7 +19,7 @@ import (
 )
 
 // TestDefaultBootSameAsQEMU is issue 2's promise: the same kernel image,
-// modules and -m give the same console text on dfemu and under
+// modules, -m and -smp give the same console text on dfemu and under
 //
 //	qemu-system-i386 -kernel K -initrd I -m N -nographic -device isa-debug-exit,iobase=0xf4,iosize=4
 //
@@ -31,17 +31,21 @@ import (
 // parses as `dfemu boot` does.
 func TestDefaultBootSameAsQEMU(t *testing.T) {
 	qemu := needQEMU(t)
-	for _, mib := range []int{32, 256, 1024} {
-		t.Run(fmt.Sprintf("m%d", mib), func(t *testing.T) {
+	for _, c := range []struct{ mib, smp int }{{32, 1}, {256, 2}, {1024, 4}} {
+		mib := c.mib
+		t.Run(fmt.Sprintf("m%d-smp%d", mib, c.smp), func(t *testing.T) {
 			t.Parallel()
 			kernel, initrd := writeDefaultGuest(t)
+			// One-core sockets, as dfemu's CPUs (QEMU's firmware lists
+			// only a socket's first core in its MP table).
 			args := []string{"-kernel", kernel, "-initrd", initrd, "-m", strconv.Itoa(mib),
+				"-smp", fmt.Sprintf("%d,sockets=%d", c.smp, c.smp),
 				"-nographic", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"}
 			q, err := qemurun.Run(context.Background(), qemu, "", qemurun.Timeout, args...)
 			require.NoError(t, err)
 			require.Equal(t, 0, q.Status, "QEMU's exit status (0: the guest powered off)\nconsole:\n%s\nstderr: %s", q.Stdout, q.Stderr)
 
-			d := bootDfemu(t, kernel, initrd, mib)
+			d := bootDfemu(t, kernel, initrd, mib, c.smp)
 			assert.Equal(t, string(fromBanner(t, "qemu", q.Stdout)), string(fromBanner(t, "dfemu", d)),
 				"console text from the banner on: qemu (expected) vs dfemu (actual)")
 		})
@@ -65,9 +69,9 @@ func writeDefaultGuest(t *testing.T) (kernel, initrd string) {
 	return kernel, strings.Join(mods, ",")
 }
 
-// bootDfemu boots as `dfemu boot -kernel kernel -initrd initrd -m mib`
-// does and returns the console; the guest must power off.
-func bootDfemu(t *testing.T, kernel, initrd string, mib int) []byte {
+// bootDfemu boots as `dfemu boot -kernel kernel -initrd initrd -m mib
+// -smp smp` does and returns the console; the guest must power off.
+func bootDfemu(t *testing.T, kernel, initrd string, mib, smp int) []byte {
 	k, err := os.ReadFile(kernel)
 	require.NoError(t, err)
 	var mods []emu.Module
@@ -77,7 +81,7 @@ func bootDfemu(t *testing.T, kernel, initrd string, mib int) []byte {
 		mods = append(mods, emu.Module{String: e.String, Data: data})
 	}
 	var console, report bytes.Buffer
-	m, err := emu.New(emu.Config{Kernel: k, KernelName: kernel, Modules: mods, MemMiB: mib,
+	m, err := emu.New(emu.Config{Kernel: k, KernelName: kernel, Modules: mods, MemMiB: mib, SMP: smp,
 		Timeout: qemurun.Timeout, Stdout: &console, Stderr: &report})
 	require.NoError(t, err)
 	defer m.Close()
