@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"dfemu/emu/dev"
+	"dfemu/emu/interp"
 )
 
 // addDevices builds the PC's port devices and puts them on the bus, one
@@ -14,6 +15,7 @@ func (m *Machine) addDevices() error {
 	cmos := dev.NewCMOS(time.Now)                               // RTC and NVRAM 0x70-0x71, with the host's time
 	cmos.SetMemory(uint64(len(m.RAM)))
 	cmos.SetCPUs(m.cfg.SMP)
+	m.traceCtl = dev.NewTraceCtl(m.setTracing)
 	devices := []struct {
 		name string
 		d    dev.Device
@@ -25,6 +27,7 @@ func (m *Machine) addDevices() error {
 		{"pci-absent", dev.NewPCIAbsent()},            // 0xCF8-0xCFF: no PCI bus, reads all ones
 		{"post", dev.NewPOST()},                       // 0x80: POST codes, accepted and dropped
 		{"i8042-absent", dev.NewI8042Absent()},        // 0x60, 0x64: no keyboard controller
+		{"trace-ctl", m.traceCtl},                     // 0xE9A: the guest switches dfemu trace on/off
 	}
 	for _, d := range devices {
 		for _, r := range d.d.Ranges() {
@@ -50,4 +53,21 @@ func (m *Machine) powerOff() {
 // userQuit is the console's Ctrl-A X (on the console input goroutine).
 func (m *Machine) userQuit() {
 	m.finish(Result{Status: ExitUserQuit, Reason: "terminated by Ctrl-A X on the console"}, false)
+}
+
+// SetTracing switches tracing on or off as the guest's trace port does
+// (dfemu trace ends its window with it). Called between Runs or on the
+// vCPU loop.
+func (m *Machine) SetTracing(on bool) { m.traceCtl.Set(on) }
+
+// setTracing is the trace port's callback (on the vCPU loop, or from New
+// for the initial state): every vCPU traces to Config.Tracer, or none.
+func (m *Machine) setTracing(on bool) {
+	var t interp.Tracer
+	if on {
+		t = m.cfg.Tracer // nil when not started by dfemu trace: nothing happens
+	}
+	for _, c := range m.cpus {
+		c.SetTracer(t, m.cfg.TraceOptions)
+	}
 }

@@ -39,7 +39,8 @@ type Machine struct {
 	cpus []vcpu
 	cur  vcpu // the vCPU running now (for EIP in notices)
 
-	uart *dev.UART
+	uart     *dev.UART
+	traceCtl *dev.TraceCtl // PortTraceCtl: tracing on/off
 
 	mu   sync.Mutex
 	stop *Result // the first reason to stop; later ones are ignored
@@ -96,6 +97,9 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	}
 	for i := 0; i < cfg.SMP; i++ {
 		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m}, cfg.StopOnUD))
+	}
+	if cfg.Tracer != nil {
+		m.traceCtl.Set(!cfg.TraceOff) // dfemu trace: from the first instruction unless -trace-port
 	}
 	// Multiboot (spec 3.2): the boot CPU enters the kernel in flat 32-bit
 	// protected mode with EAX=magic, EBX=info.

@@ -23,6 +23,9 @@ type vcpu interface {
 	// Detail says what stopped it (the unimplemented instruction, the
 	// last exception, an internal error), "" if nothing.
 	Detail() string
+	// SetTracer starts (t != nil) or stops instruction tracing; called
+	// between Runs or on the vCPU loop.
+	SetTracer(t interp.Tracer, opts interp.TraceOptions)
 }
 
 // backend makes vCPU id over the machine's RAM and bus.

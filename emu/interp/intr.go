@@ -109,7 +109,7 @@ func (c *CPU) externalInterrupt(vec uint8) bool {
 // push. All pushes happen before any register changes.
 func (c *CPU) deliver(vec uint8, err uint32, hasErr bool, kind int, ret uint32) {
 	if c.trace != nil { // report it only once delivered
-		fromCS, fromEIP, fromCPL := c.Seg[CS].Sel, c.EIP, c.cpl
+		fromCS, fromEIP, fromCPL := c.Seg[CS], c.EIP, c.cpl
 		c.deliverVia(vec, err, hasErr, kind, ret)
 		c.traceDelivered(vec, err, hasErr, kind, fromCS, fromEIP, fromCPL)
 		return

@@ -54,7 +54,7 @@ type MemWrite struct {
 
 // MaxTracedWrites bounds the writes kept per instruction (rep stos can
 // write thousands); InsnRecord.MoreWrites counts the rest.
-const MaxTracedWrites = 16
+const MaxTracedWrites = 4
 
 // InsnRecord is one executed instruction.
 type InsnRecord struct {
@@ -112,9 +112,12 @@ type EventRecord struct {
 	FromCPL int
 	FromCS  uint16 // the instruction where it happened
 	FromEIP uint32
+	FromLin uint32
 	ToCPL   int
 	ToCS    uint16 // the handler
 	ToEIP   uint32
+	ToLin   uint32
+	CR3     uint32
 }
 
 // ExcName is the mnemonic of an exception vector (#PF), or "vector N".
@@ -245,11 +248,14 @@ func (c *CPU) traceFaulted() {
 
 // traceDelivered reports a delivery that completed (deliver calls it
 // last); from is CS:EIP and CPL where it happened.
-func (c *CPU) traceDelivered(vec uint8, err uint32, hasErr bool, kind int, fromCS uint16, fromEIP uint32, fromCPL int) {
+func (c *CPU) traceDelivered(vec uint8, err uint32, hasErr bool, kind int, fromCS Segment, fromEIP uint32, fromCPL int) {
 	ts := c.trace
+	if ts == nil {
+		return
+	}
 	e := EventRecord{CPU: c.cfg.ID, Insns: c.Insns, Vector: vec, Err: err, HasErr: hasErr,
-		FromCPL: fromCPL, FromCS: fromCS, FromEIP: fromEIP,
-		ToCPL: c.cpl, ToCS: c.Seg[CS].Sel, ToEIP: c.EIP}
+		FromCPL: fromCPL, FromCS: fromCS.Sel, FromEIP: fromEIP, FromLin: fromCS.Base + fromEIP,
+		ToCPL: c.cpl, ToCS: c.Seg[CS].Sel, ToEIP: c.EIP, ToLin: c.Seg[CS].Base + c.EIP, CR3: c.CR3}
 	switch kind {
 	case evSoft:
 		e.Kind = EventSoft
@@ -273,7 +279,8 @@ func (c *CPU) traceDelivered(vec uint8, err uint32, hasErr bool, kind int, fromC
 func (c *CPU) traceTripleFault(f fault) {
 	ts := c.trace
 	ts.ev = EventRecord{CPU: c.cfg.ID, Insns: c.Insns, Kind: EventTripleFault, Vector: f.vector,
-		Err: f.err, HasErr: f.hasErr, FromCPL: c.cpl, FromCS: c.Seg[CS].Sel, FromEIP: c.EIP}
+		Err: f.err, HasErr: f.hasErr, FromCPL: c.cpl, FromCS: c.Seg[CS].Sel, FromEIP: c.EIP,
+		FromLin: c.Seg[CS].Base + c.EIP, CR3: c.CR3}
 	ts.t.Event(c, &ts.ev)
 }
 

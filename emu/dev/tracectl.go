@@ -1,0 +1,59 @@
+package dev
+
+import "sync/atomic"
+
+// TraceCtl is dfemu's trace control port (0x0E9A, a Bochs-like debug
+// port): the guest switches instruction tracing on and off itself, so a
+// test can trace just the part it cares about.
+//
+//	write 1   tracing on (from the next instruction)
+//	write 0   tracing off (after this instruction)
+//	other     ignored
+//	read      1 while tracing is on, 0 otherwise (0 also when dfemu was
+//	          not started by "dfemu trace": the port is always there)
+//
+// Any access size works; the value is taken at that size. The machine
+// decides what tracing means (callback onSet, on the vCPU loop).
+type TraceCtl struct {
+	onSet func(on bool)
+	on    atomic.Bool
+}
+
+// NewTraceCtl returns the trace control device; onSet (may be nil) is
+// called on each write of 0 or 1, inside the writing vCPU's Out.
+func NewTraceCtl(onSet func(on bool)) *TraceCtl { return &TraceCtl{onSet: onSet} }
+
+// Ranges returns the device's single port.
+func (d *TraceCtl) Ranges() []Range { return []Range{{PortTraceCtl, 1}} }
+
+// In says whether tracing is on.
+func (d *TraceCtl) In(port uint16, size int) uint32 {
+	if d.on.Load() {
+		return 1
+	}
+	return 0
+}
+
+// Out switches tracing on (1) or off (0).
+func (d *TraceCtl) Out(port uint16, size int, v uint32) {
+	if !validSize(size) {
+		return
+	}
+	v &= onesMask(size)
+	if v > 1 {
+		return
+	}
+	d.Set(v == 1)
+}
+
+// Set switches tracing as a guest write would (the machine's initial
+// state).
+func (d *TraceCtl) Set(on bool) {
+	d.on.Store(on)
+	if d.onSet != nil {
+		d.onSet(on)
+	}
+}
+
+// On reports whether tracing is on.
+func (d *TraceCtl) On() bool { return d.on.Load() }
