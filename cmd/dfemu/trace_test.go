@@ -79,7 +79,7 @@ func TestTraceFilters(t *testing.T) {
 		assert.Regexp(t, ` trap_init +`, lines[len(lines)-1], "the -stop instruction is the last")
 	})
 	t.Run("func", func(t *testing.T) {
-		st, got, errOut := traceFile(t, "-func", "uart_putc", "-max", "500")
+		st, got, errOut := traceFile(t, "-m", "16", "-func", "uart_putc", "-max", "500")
 		require.Equal(t, 0, st, errOut)
 		lines := strings.Split(strings.TrimSpace(got), "\n")
 		require.Len(t, lines, 500)
@@ -93,12 +93,12 @@ func TestTraceFilters(t *testing.T) {
 		st, got, _ := traceFile(t, "-max", "7", "-cpus", "0")
 		require.Equal(t, 0, st)
 		assert.Equal(t, 7, strings.Count(got, "\n"))
-		st, got, _ = traceFile(t, "-max", "7", "-cpus", "1")
+		st, got, _ = traceFile(t, "-m", "16", "-max", "7", "-cpus", "1")
 		require.Equal(t, 0, st)
 		assert.Empty(t, got, "no CPU 1 on -smp 1")
 	})
 	t.Run("ring", func(t *testing.T) {
-		st, got, _ := traceFile(t, "-ring", "3", "-max", "10")
+		st, got, _ := traceFile(t, "-m", "16", "-ring", "3", "-max", "10")
 		require.Equal(t, 0, st)
 		assert.Empty(t, got, "the default guest never enters ring 3")
 	})
