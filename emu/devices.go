@@ -15,7 +15,7 @@ func (m *Machine) addDevices() error {
 	cmos := dev.NewCMOS(time.Now)                               // RTC and NVRAM 0x70-0x71, with the host's time
 	cmos.SetMemory(uint64(len(m.RAM)))
 	cmos.SetCPUs(m.cfg.SMP)
-	m.traceCtl = dev.NewTraceCtl(m.setTracing)
+	m.traceCtl = dev.NewTraceCtl(m.guestTracing)
 	devices := []struct {
 		name string
 		d    dev.Device
@@ -55,14 +55,10 @@ func (m *Machine) userQuit() {
 	m.finish(Result{Status: ExitUserQuit, Reason: "terminated by Ctrl-A X on the console"}, false)
 }
 
-// SetTracing switches tracing on or off as the guest's trace port does
-// (dfemu trace ends its window with it). Called between Runs or on the
-// vCPU loop.
-func (m *Machine) SetTracing(on bool) { m.traceCtl.Set(on) }
-
-// setTracing is the trace port's callback (on the vCPU loop, or from New
-// for the initial state): every vCPU traces to Config.Tracer, or none.
-func (m *Machine) setTracing(on bool) {
+// SetTracing switches tracing on or off for every vCPU (dfemu trace ends
+// its window with it). Called between Runs or on the vCPU loop.
+func (m *Machine) SetTracing(on bool) {
+	m.traceCtl.Set(on)
 	var t interp.Tracer
 	if on {
 		t = m.cfg.Tracer // nil when not started by dfemu trace: nothing happens
@@ -70,4 +66,15 @@ func (m *Machine) setTracing(on bool) {
 	for _, c := range m.cpus {
 		c.SetTracer(t, m.cfg.TraceOptions)
 	}
+}
+
+// guestTracing is the trace port's callback (on the vCPU loop): the guest
+// switches tracing only in -trace-port mode (Config.TraceOff) and only
+// with a tracer; otherwise its writes change nothing.
+func (m *Machine) guestTracing(on bool) bool {
+	if m.cfg.Tracer == nil || !m.cfg.TraceOff {
+		return false
+	}
+	m.SetTracing(on)
+	return true
 }

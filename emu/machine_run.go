@@ -98,8 +98,8 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	for i := 0; i < cfg.SMP; i++ {
 		m.cpus = append(m.cpus, newCPU(i, ram, &cpuBus{m: m}, cfg.StopOnUD))
 	}
-	if cfg.Tracer != nil {
-		m.traceCtl.Set(!cfg.TraceOff) // dfemu trace: from the first instruction unless -trace-port
+	if cfg.Tracer != nil && !cfg.TraceOff {
+		m.SetTracing(true) // dfemu trace: from the first instruction unless -trace-port
 	}
 	// Multiboot (spec 3.2): the boot CPU enters the kernel in flat 32-bit
 	// protected mode with EAX=magic, EBX=info.

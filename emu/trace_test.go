@@ -12,7 +12,7 @@ import (
 // eips records the EIPs a machine traced.
 type eips struct{ got []uint32 }
 
-func (e *eips) Insn(c *interp.CPU, r *interp.InsnRecord) { e.got = append(e.got, r.EIP) }
+func (e *eips) Insn(c *interp.CPU, r *interp.InsnRecord)    { e.got = append(e.got, r.EIP) }
 func (e *eips) Event(c *interp.CPU, ev *interp.EventRecord) {}
 
 // traceCtl writes v to PortTraceCtl: mov dx, 0xE9A; mov al, v; out dx, al.
@@ -43,4 +43,14 @@ func TestTracePortReadsState(t *testing.T) {
 	assert.Len(t, tr.got, 3)
 	r = boot(t, code, nil)
 	assert.Equal(t, 1, r.res.Status, "read 0: no tracer")
+}
+
+// Without -trace-port (TraceOff false) the whole run is traced: the
+// guest's writes to the port change nothing.
+func TestTracePortIgnoredWithoutPortMode(t *testing.T) {
+	code := cat(traceCtl(0), []byte{0x90}, exitWith(0))
+	tr := &eips{}
+	r := boot(t, code, func(c *Config) { c.Tracer = tr })
+	require.Equal(t, 1, r.res.Status, r.stderr)
+	assert.Len(t, tr.got, 6, "3 for the port write, the nop, 2 for the exit")
 }

@@ -9,19 +9,23 @@ import "sync/atomic"
 //	write 1   tracing on (from the next instruction)
 //	write 0   tracing off (after this instruction)
 //	other     ignored
+//
+// The machine may refuse a write (dfemu trace without -trace-port traces
+// the whole run whatever the guest writes): the state does not change.
 //	read      1 while tracing is on, 0 otherwise (0 also when dfemu was
 //	          not started by "dfemu trace": the port is always there)
 //
 // Any access size works; the value is taken at that size. The machine
 // decides what tracing means (callback onSet, on the vCPU loop).
 type TraceCtl struct {
-	onSet func(on bool)
-	on    atomic.Bool
+	onWrite func(on bool) bool
+	on      atomic.Bool
 }
 
-// NewTraceCtl returns the trace control device; onSet (may be nil) is
-// called on each write of 0 or 1, inside the writing vCPU's Out.
-func NewTraceCtl(onSet func(on bool)) *TraceCtl { return &TraceCtl{onSet: onSet} }
+// NewTraceCtl returns the trace control device; onWrite (may be nil) is
+// called on each guest write of 0 or 1, inside the writing vCPU's Out,
+// and says whether the machine switched tracing.
+func NewTraceCtl(onWrite func(on bool) bool) *TraceCtl { return &TraceCtl{onWrite: onWrite} }
 
 // Ranges returns the device's single port.
 func (d *TraceCtl) Ranges() []Range { return []Range{{PortTraceCtl, 1}} }
@@ -40,20 +44,17 @@ func (d *TraceCtl) Out(port uint16, size int, v uint32) {
 		return
 	}
 	v &= onesMask(size)
-	if v > 1 {
+	if v > 1 || d.onWrite == nil {
 		return
 	}
-	d.Set(v == 1)
-}
-
-// Set switches tracing as a guest write would (the machine's initial
-// state).
-func (d *TraceCtl) Set(on bool) {
-	d.on.Store(on)
-	if d.onSet != nil {
-		d.onSet(on)
+	if d.onWrite(v == 1) {
+		d.on.Store(v == 1)
 	}
 }
+
+// Set records the tracing state the machine chose itself (the initial
+// state, the end of a trace window): what reads return.
+func (d *TraceCtl) Set(on bool) { d.on.Store(on) }
 
 // On reports whether tracing is on.
 func (d *TraceCtl) On() bool { return d.on.Load() }
