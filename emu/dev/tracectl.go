@@ -12,6 +12,7 @@ import "sync/atomic"
 //
 // The machine may refuse a write (dfemu trace without -trace-port traces
 // the whole run whatever the guest writes): the state does not change.
+//
 //	read      1 while tracing is on, 0 otherwise (0 also when dfemu was
 //	          not started by "dfemu trace": the port is always there)
 //
