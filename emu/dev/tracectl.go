@@ -9,15 +9,13 @@ import "sync/atomic"
 //	write 1   tracing on (from the next instruction)
 //	write 0   tracing off (after this instruction)
 //	other     ignored
-//
-// The machine may refuse a write (dfemu trace without -trace-port traces
-// the whole run whatever the guest writes): the state does not change.
-//
 //	read      1 while tracing is on, 0 otherwise (0 also when dfemu was
 //	          not started by "dfemu trace": the port is always there)
 //
 // Any access size works; the value is taken at that size. The machine
-// decides what tracing means (callback onSet, on the vCPU loop).
+// decides what tracing means (callback onWrite, on the vCPU loop) and may
+// refuse a write (dfemu trace without -trace-port traces the whole run
+// whatever the guest writes): the state then does not change.
 type TraceCtl struct {
 	onWrite func(on bool) bool
 	on      atomic.Bool
