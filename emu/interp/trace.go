@@ -63,10 +63,10 @@ type InsnRecord struct {
 	CPL     int    // ring it ran in
 	CS      uint16
 	EIP     uint32
-	Lin     uint32 // CS.base + EIP
-	CR3     uint32 // the address space (for symbols of user programs)
-	Mode    int    // 16 or 32: decode mode
-	Bytes   [15]byte
+	Lin     uint32   // CS.base + EIP
+	CR3     uint32   // the address space (for symbols of user programs)
+	Mode    int      // 16 or 32: decode mode
+	Bytes   [15]byte // Bytes[:Len] the instruction, 0 after
 	Len     int
 	Faulted bool // it raised the exception of the next Event
 
@@ -208,6 +208,7 @@ func (c *CPU) traceBegin(ts *traceState, lin uint32, i *inst) {
 		r.Mode = 32
 	}
 	r.Len = int(i.len)
+	r.Bytes = [15]byte{} // bytes past Len are 0: records compare whole
 	c.codeBytes(lin, r.Bytes[:r.Len])
 	r.Faulted = false
 	if ts.changes {
