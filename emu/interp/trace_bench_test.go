@@ -121,3 +121,53 @@ func (t *recTracer) Event(c *CPU, e *EventRecord) {
 	t.events = append(t.events, *e)
 	t.order = append(t.order, "event")
 }
+
+// An external interrupt is an event between two instructions, from the
+// instruction it interrupted to its handler.
+func TestTraceExternalInterruptEvent(t *testing.T) {
+	c, bus := newTestCPU(t, assemble(t, `
+	lgdt gdtr
+	lidt idtr
+	sti
+	nop
+	nop
+	cli
+	hlt
+handler:
+	cli
+	hlt
+	.align 8
+gdt:
+	.quad 0, 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
+gdtr:
+	.word 4*8-1
+	.long gdt
+	.align 8
+idt:
+	.fill 0x20, 8, 0
+	.word handler, 0x10, 0x8e00, 0
+idtr:
+	.word 0x21*8-1
+	.long idt`, testCode))
+	bus.vectors = []uint8{0x20}
+	c.SetIntrPending(true)
+	rec := &recTracer{}
+	c.SetTracer(rec, TraceOptions{})
+	if r := c.Run(100); r != StopHaltNoIntr {
+		t.Fatalf("stop %v: %s", r, c.LastFault)
+	}
+	// lgdt, lidt, sti, nop (the sti shadow), event, cli, hlt.
+	want := []string{"insn", "insn", "insn", "insn", "event", "insn", "insn"}
+	if len(rec.order) != len(want) {
+		t.Fatalf("order %v", rec.order)
+	}
+	for k := range want {
+		if rec.order[k] != want[k] {
+			t.Fatalf("order %v", rec.order)
+		}
+	}
+	e := rec.events[0]
+	if e.Kind != EventExternal || e.Vector != 0x20 || e.FromEIP != rec.insns[3].EIP+1 || e.ToEIP != rec.insns[4].EIP {
+		t.Fatalf("event %+v", e)
+	}
+}
