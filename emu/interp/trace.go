@@ -161,9 +161,6 @@ func (c *CPU) SetTracer(t Tracer, opts TraceOptions) {
 // Tracing reports whether a tracer is set.
 func (c *CPU) Tracing() bool { return c.trace != nil }
 
-// ID is the CPU's Config.ID.
-func (c *CPU) ID() int { return c.cfg.ID }
-
 // loopTraced is loop with a report per instruction.
 func (c *CPU) loopTraced(end uint64) StopReason {
 	ts := c.trace
