@@ -64,5 +64,5 @@ const (
 	PortPCIAddr   = 0x0CF8
 	PortPCIData   = 0x0CFC
 	PortPOST      = 0x0080
-	PortTraceCtl  = 0x0E9A // reserved for the guest's trace on/off port
+	PortTraceCtl  = 0x0E9A // dfemu trace: write 1 = tracing on, 0 = off (dev.TraceCtl)
 )

@@ -116,4 +116,5 @@ func TestLayoutMirroredInDevices(t *testing.T) {
 	assert.Equal(t, PortCMOSData, dev.PortCMOSData)
 	assert.Equal(t, PortPCIAddr, dev.PortPCIAddr)
 	assert.Equal(t, PortPOST, dev.PortPOST)
+	assert.Equal(t, PortTraceCtl, dev.PortTraceCtl)
 }

@@ -5,6 +5,8 @@ package emu
 import (
 	"io"
 	"time"
+
+	"dfemu/emu/interp"
 )
 
 // Module is one Multiboot module (-initrd): its data and its string.
@@ -27,6 +29,15 @@ type Config struct {
 	Timeout    time.Duration
 	Strict     bool // an access to an unknown port is fatal
 	StopOnUD   bool // stop and report on an unimplemented instruction
+
+	// Tracer, when set, receives every instruction and interrupt of
+	// every vCPU (dfemu trace; see emu/interp/trace.go), from the first
+	// instruction unless TraceOff.
+	Tracer       interp.Tracer
+	TraceOptions interp.TraceOptions
+	// TraceOff starts with tracing off: the guest switches it on and off
+	// through PortTraceCtl.
+	TraceOff bool
 
 	Stdout io.Writer // the serial console
 	Stdin  io.Reader // serial console input; nil: none

@@ -180,3 +180,5 @@ func TestFakeUserQuitFromAnotherGoroutine(t *testing.T) {
 }
 
 func (f *fakeCPU) Detail() string { return f.detail }
+
+func (f *fakeCPU) SetTracer(t interp.Tracer, opts interp.TraceOptions) {}

@@ -44,6 +44,8 @@ type Machine struct {
 	pic    *dev.PIC
 	sched  scheduler // sched.go
 
+	traceCtl *dev.TraceCtl // PortTraceCtl: tracing on/off
+
 	mu   sync.Mutex
 	stop *Result // the first reason to stop; later ones are ignored
 }
@@ -100,6 +102,9 @@ func newMachine(cfg Config, newCPU backend) (*Machine, error) {
 	if err := m.writeFirmwareTables(); err != nil {
 		m.Close()
 		return nil, err
+	}
+	if cfg.Tracer != nil && !cfg.TraceOff {
+		m.SetTracing(true) // dfemu trace: from the first instruction unless -trace-port
 	}
 	// Multiboot (spec 3.2): the boot CPU enters the kernel in flat 32-bit
 	// protected mode with EAX=magic, EBX=info. The APs wait for

@@ -37,6 +37,9 @@ type vcpu interface {
 	Retired() uint64
 	// State is "running", "halted" or "wait-for-SIPI".
 	State() string
+	// SetTracer starts (t != nil) or stops instruction tracing; called
+	// between Runs or on the vCPU loop.
+	SetTracer(t interp.Tracer, opts interp.TraceOptions)
 }
 
 // backend makes vCPU id over the machine's RAM and bus.

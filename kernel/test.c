@@ -22,6 +22,7 @@
 #include "kprintf.h"
 #include "power.h"
 #include "string.h"
+#include "trace.h"
 
 #define TEST_MAX_FAIL_NOTES 10 /* diagnostics per test before they are counted only */
 
@@ -148,7 +149,9 @@ void test_run(const char *spec, size_t speclen)
 		cur.number = i + 1;
 		cur.failures = 0;
 		cur.skip = NULL;
+		trace_on();  /* dfemu trace -trace-port: trace the test bodies only */
 		sel[i]->t_fn();
+		trace_off();
 		cur.test = NULL;
 		if (cur.failures > TEST_MAX_FAIL_NOTES)
 			kprintf("# (%u more failed checks)\n", cur.failures - TEST_MAX_FAIL_NOTES);

@@ -58,6 +58,7 @@ Run "dfemu <command> -h" for a command's flags. Examples:
   dfemu boot -kernel build/kernel.elf -initrd "a.elf x=1,b.elf" -append "test=all" -timeout 10s
   dfemu test -list                            list the guest test suites
   dfemu test memmap modules                   run two of them
+  dfemu trace -start kmain -max 100           the first 100 instructions of kmain
 
 `)
 	b.WriteString(exitStatusText())

@@ -2,6 +2,7 @@
 //
 //	dfemu boot [flags]          boot a Multiboot kernel (default: the embedded guest)
 //	dfemu test [flags] [suite…] run the embedded guest test suites
+//	dfemu trace [flags]         boot and trace every instruction (see trace.go)
 //	dfemu bench [flags]         measure the interpreter on a CPU-bound guest loop
 //	dfemu help                  explain the commands, flags and exit statuses
 //
@@ -33,6 +34,7 @@ func commands() []command {
 	return []command{
 		{"boot", "[flags]", "boot a Multiboot kernel (default: the embedded guest) with the console on stdio", runBoot},
 		{"test", "[flags] [suite…]", "boot the embedded guest test suites and report their TAP results", runTest},
+		{"trace", "[boot flags] [trace flags]", "boot like boot and print every executed instruction (symbols, file:line, events)", runTrace},
 		{"bench", "[flags]", "measure guest MIPS on a CPU-bound loop (and QEMU TCG's, if installed)", runBench},
 		{"help", "[command]", "explain the commands, their flags and the exit statuses", runHelp},
 	}
@@ -54,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.run(args[1:], stdin, stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "dfemu: unknown command %q (commands: boot, test, bench, help; see dfemu help)\n", args[0])
+	fmt.Fprintf(stderr, "dfemu: unknown command %q (commands: boot, test, trace, bench, help; see dfemu help)\n", args[0])
 	return emu.ExitUsage
 }
 

@@ -11,6 +11,7 @@
 //	0x3F8-0x3FF  UART         NewUART         16550A console, IRQ4 line
 //	0x604-0x605  ACPIPM       NewACPIPM       outw(0x604, 0x2000) powers off
 //	0xCF8-0xCFF  PCIAbsent    NewPCIAbsent    address latch, data all ones
+//	0xE9A        TraceCtl     NewTraceCtl     write 1/0: instruction tracing on/off
 //
 // Every device is a PortDevice that also says where it lives (Ranges, and
 // Ports for the devices that occupy one run of ports), so the bus registers

@@ -11,4 +11,5 @@ const (
 	PortCMOSData  = 0x0071
 	PortPCIAddr   = 0x0CF8
 	PortPOST      = 0x0080
+	PortTraceCtl  = 0x0E9A // dfemu's trace on/off port
 )

@@ -32,6 +32,7 @@
 //	               iret, triple fault
 //	system.go      control registers, system instructions, I/O, cpuid,
 //	               rdtsc, hlt
+//	trace.go       the traced run loop and the Tracer interface
 package interp
 
 // Register numbers follow the x86 encoding (and x86asm's order).
@@ -278,6 +279,9 @@ type CPU struct {
 	tscOffset uint64 // written by the guest (wrmsr IA32_TIME_STAMP_COUNTER)
 	tscClock  uint64 // the machine's clock minus Insns (SetClock)
 	apicBase  uint32
+
+	// trace is the tracer's state (trace.go); nil when not tracing.
+	trace *traceState
 
 	// LastFault describes the last exception delivered, for reports.
 	LastFault string

@@ -58,6 +58,9 @@ func (c *CPU) exception(f fault) bool {
 		if f.vector == ExcDF {
 			c.LastFault = fmt.Sprintf("triple fault: exception %d (%s) err=%#x while delivering #DF at %04x:%08x",
 				g.vector, excName(g.vector), g.err, c.Seg[CS].Sel, c.EIP)
+			if c.trace != nil {
+				c.traceTripleFault(*g)
+			}
 			return false
 		}
 		if (contributory(f.vector) && contributory(g.vector)) ||
@@ -105,6 +108,18 @@ func (c *CPU) externalInterrupt(vec uint8) bool {
 // deliver transfers control to the handler of vec. ret is the EIP to
 // push. All pushes happen before any register changes.
 func (c *CPU) deliver(vec uint8, err uint32, hasErr bool, kind int, ret uint32) {
+	if c.trace != nil { // report it only once delivered
+		fromCS, fromEIP, fromCPL := c.Seg[CS], c.EIP, c.cpl
+		c.deliverVia(vec, err, hasErr, kind, ret)
+		c.traceDelivered(vec, err, hasErr, kind, fromCS, fromEIP, fromCPL)
+		return
+	}
+	c.deliverVia(vec, err, hasErr, kind, ret)
+}
+
+// deliverVia is deliver: through the IVT in real mode, the IDT's gate in
+// protected mode.
+func (c *CPU) deliverVia(vec uint8, err uint32, hasErr bool, kind int, ret uint32) {
 	flags := c.Flags()
 	if c.CR0&CR0PE == 0 {
 		c.deliverReal(vec, ret, flags)

@@ -239,8 +239,17 @@ func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
 }
 
 // writeSlow writes through a page walk; both pages of a page-crossing
-// write are checked before any byte is written.
+// write are checked before any byte is written. A tracer recording
+// changes sees the writes that did not fault.
 func (c *CPU) writeSlow(lin uint32, size int, v uint32, user int) {
+	c.writeWalk(lin, size, v, user)
+	if c.trace != nil && c.trace.mem {
+		c.traceWrite(lin, size, v)
+	}
+}
+
+// writeWalk is writeSlow without the tracer.
+func (c *CPU) writeWalk(lin uint32, size int, v uint32, user int) {
 	if int(lin&0xFFF)+size <= 0x1000 {
 		if e := &c.mmu.tlb[(lin>>12)&tlbMask]; e.wcode[user] == lin&^0xFFF|1 {
 			c.physWrite(e.phys|lin&0xFFF, size, v)
@@ -400,7 +409,7 @@ func (c *CPU) tlbFill(lin, phys uint32, write bool, user int) {
 	}
 	e.rtag[user] = tag
 	if write {
-		if c.icache.marks[pp>>12] == 0 {
+		if c.icache.marks[pp>>12] == 0 && (c.trace == nil || !c.trace.mem) {
 			e.wtag[user] = tag
 		} else {
 			e.wcode[user] = tag

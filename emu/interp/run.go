@@ -86,7 +86,9 @@ func (c *CPU) Run(max uint64) StopReason {
 	for {
 		if c.stopReq {
 			c.stopReq = false
-			if c.stopWhy == StopRequested || !c.halted {
+			if c.stopWhy == stopSwitch {
+				// SetTracer between Runs: nothing to stop.
+			} else if c.stopWhy == StopRequested || !c.halted {
 				return c.stopWhy
 			}
 		}
@@ -111,6 +113,9 @@ func (c *CPU) Run(max uint64) StopReason {
 				bug, c.Seg[CS].Sel, c.EIP, c.describeAt(), debug.Stack())
 			return StopInternalError
 		case f != nil:
+			if c.trace != nil {
+				c.traceFaulted()
+			}
 			if f.unimpl {
 				c.LastFault = "unimplemented instruction at " + fmt.Sprintf("%04x:%08x: ", c.Seg[CS].Sel, c.EIP) + c.describeAt()
 				if c.cfg.StopOnUD {
@@ -121,6 +126,8 @@ func (c *CPU) Run(max uint64) StopReason {
 			if !c.exception(*f) {
 				return StopShutdown
 			}
+		case r == stopSwitch:
+			// SetTracer from a device: run the other loop.
 		default:
 			return r
 		}
@@ -139,6 +146,9 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 			bug = p
 		}
 	}()
+	if c.trace != nil {
+		return c.loopTraced(end), nil, nil
+	}
 	return c.loop(end), nil, nil
 }
 

@@ -29,6 +29,6 @@
 #define PORT_PCI_ADDR 0x0CF8
 #define PORT_PCI_DATA 0x0CFC
 #define PORT_POST 0x0080
-#define PORT_TRACE_CTL 0x0E9A /* reserved for the guest's trace on/off port */
+#define PORT_TRACE_CTL 0x0E9A /* dfemu trace: write 1 = on, 0 = off (trace.h) */
 
 #endif /* KERNEL_MEMLAYOUT_H */
