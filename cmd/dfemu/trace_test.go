@@ -93,9 +93,16 @@ func TestTraceFilters(t *testing.T) {
 		st, got, _ := traceFile(t, "-max", "7", "-cpus", "0")
 		require.Equal(t, 0, st)
 		assert.Equal(t, 7, strings.Count(got, "\n"))
-		st, got, _ = traceFile(t, "-m", "16", "-max", "7", "-cpus", "1")
+		st, got, _ = traceFile(t, "-smp", "1", "-m", "16", "-max", "7", "-cpus", "1")
 		require.Equal(t, 0, st)
 		assert.Empty(t, got, "no CPU 1 on -smp 1")
+		st, got, _ = traceFile(t, "-smp", "2", "-m", "16", "-max", "7", "-cpus", "1")
+		require.Equal(t, 0, st)
+		lines := strings.Split(strings.TrimSpace(got), "\n")
+		require.Len(t, lines, 7)
+		for _, l := range lines {
+			assert.Regexp(t, `^ *\d+ cpu1 r0 `, l) // the AP, in real mode at the SIPI vector
+		}
 	})
 	t.Run("ring", func(t *testing.T) {
 		st, got, _ := traceFile(t, "-m", "16", "-ring", "3", "-max", "10")
@@ -178,14 +185,23 @@ func TestTracePageFaultEvent(t *testing.T) {
 	assert.Regexp(t, `(?m)^ +\d+ cpu0 r0 .*\(faults\) +; \S+:\d+\n +\d+ cpu0 r0 == #PF\(14\) err=0x[0-7] cr2=0x[0-9a-f]{8} from `, got)
 }
 
-// Two traces of the same run are identical, changes included. The table
-// grows -smp 2 when SMP lands.
+// Two traces of the same run are identical, changes included. With
+// -smp 2 the window starts where the AP enters the kernel, so the one
+// stream interleaves both CPUs.
 func TestTraceDeterministic(t *testing.T) {
-	for _, smp := range []string{"1"} {
+	for _, smp := range []string{"1", "2"} {
 		hash := func() [32]byte {
-			st, got, errOut := traceFile(t, "-smp", smp, "-changes", "-max", "200000", "-seed", "7")
+			args := []string{"-smp", smp, "-changes", "-max", "200000", "-seed", "7"}
+			if smp != "1" {
+				args = append(args, "-start", "mp_ap_entry")
+			}
+			st, got, errOut := traceFile(t, args...)
 			require.Equal(t, 0, st, errOut)
 			require.Equal(t, 200000, strings.Count(got, "\n"))
+			if smp != "1" {
+				assert.Regexp(t, `(?m)^ *\d+ cpu0 `, got, "both CPUs in the stream")
+				assert.Regexp(t, `(?m)^ *\d+ cpu1 `, got, "both CPUs in the stream")
+			}
 			return sha256.Sum256([]byte(got))
 		}
 		assert.Equal(t, hash(), hash(), "-smp %s", smp)
