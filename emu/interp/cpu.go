@@ -30,6 +30,7 @@
 //	               transfers
 //	intr.go        exception/interrupt delivery, gates, TSS stack switch,
 //	               iret, triple fault
+//	debughooks.go  breakpoints, watchpoints, single step (debuggers)
 //	system.go      control registers, system instructions, I/O, cpuid,
 //	               rdtsc, hlt
 package interp
@@ -162,6 +163,7 @@ const (
 	StopUnimplemented                   // unimplemented instruction and Config.StopOnUD
 	StopRequested                       // a device called RequestStop
 	StopInternalError                   // a dfemu bug (Go panic) inside the CPU: see LastFault
+	StopDebug                           // a breakpoint, watchpoint or single step: see LastDebugEvent
 )
 
 func (r StopReason) String() string {
@@ -180,6 +182,8 @@ func (r StopReason) String() string {
 		return "stop requested"
 	case StopInternalError:
 		return "internal error"
+	case StopDebug:
+		return "debug stop"
 	}
 	return "unknown"
 }
@@ -267,6 +271,9 @@ type CPU struct {
 	shadowAt uint64
 	stopWhy  StopReason
 	flt      fault // the fault being raised (no allocation per fault)
+	// dbg holds armed breakpoints, watchpoints and single step
+	// (debughooks.go); nil when none, so the run loop checks nothing.
+	dbg *debugState
 
 	tscOffset uint64
 	apicBase  uint32

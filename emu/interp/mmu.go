@@ -220,8 +220,17 @@ func (c *CPU) readSup(lin uint32, size int) uint32 { return c.readSlow(lin, size
 
 func (c *CPU) writeSup(lin uint32, size int, v uint32) { c.writeSlow(lin, size, v, 0) }
 
-// readSlow reads through a page walk, splitting page-crossing accesses.
+// readSlow reads through a page walk, splitting page-crossing accesses;
+// a watchpoint it hits stops the CPU after the instruction.
 func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
+	v := c.readWalk(lin, size, user)
+	if c.dbg != nil {
+		c.checkWatch(lin, size, false)
+	}
+	return v
+}
+
+func (c *CPU) readWalk(lin uint32, size int, user int) uint32 {
 	if int(lin&0xFFF)+size <= 0x1000 {
 		return c.physRead(c.translate(lin, false, user), size)
 	}
@@ -239,8 +248,16 @@ func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
 }
 
 // writeSlow writes through a page walk; both pages of a page-crossing
-// write are checked before any byte is written.
+// write are checked before any byte is written. A watchpoint it hits
+// stops the CPU after the instruction.
 func (c *CPU) writeSlow(lin uint32, size int, v uint32, user int) {
+	c.writeWalk(lin, size, v, user)
+	if c.dbg != nil {
+		c.checkWatch(lin, size, true)
+	}
+}
+
+func (c *CPU) writeWalk(lin uint32, size int, v uint32, user int) {
 	if int(lin&0xFFF)+size <= 0x1000 {
 		if e := &c.mmu.tlb[(lin>>12)&tlbMask]; e.wcode[user] == lin&^0xFFF|1 {
 			c.physWrite(e.phys|lin&0xFFF, size, v)
@@ -390,7 +407,7 @@ func (c *CPU) pageFault(lin uint32, write bool, user int, present bool) {
 // tlbFill records a successful translation if the page is RAM.
 func (c *CPU) tlbFill(lin, phys uint32, write bool, user int) {
 	pp := phys &^ 0xFFF
-	if uint64(pp)+0x1000 > uint64(len(c.ram)) {
+	if uint64(pp)+0x1000 > uint64(len(c.ram)) || c.watchedPage(lin) {
 		return
 	}
 	tag := lin&^0xFFF | 1

@@ -117,6 +117,9 @@ func (c *CPU) Run(max uint64) StopReason {
 			if !c.exception(*f) {
 				return StopShutdown
 			}
+			if c.stepAfterFault() {
+				return StopDebug
+			}
 		default:
 			return r
 		}
@@ -135,6 +138,9 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 			bug = p
 		}
 	}()
+	if c.dbg != nil {
+		return c.debugLoop(end), nil, nil
+	}
 	return c.loop(end), nil, nil
 }
 
