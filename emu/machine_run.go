@@ -197,8 +197,16 @@ func (m *Machine) Run() (r Result) {
 			fmt.Fprintf(m.cfg.Stderr, "dfemu: %v\n", err)
 		}
 		m.report(r)
+		if m.cfg.Debugger != nil {
+			m.cfg.Debugger.Exited(r)
+		}
 	}()
 	start := time.Now()
+	if m.cfg.Debugger != nil && m.cfg.DebugWait {
+		if r, done := m.debugStop(DebugStop{Start: true}, &start); done {
+			return r
+		}
+	}
 	halted := make([]interp.StopReason, len(m.cpus)) // StopBudget: runnable
 	for {
 		for i, c := range m.cpus {
@@ -211,10 +219,21 @@ func (m *Machine) Run() (r Result) {
 			if s := m.stopped(); s != nil {
 				return *s
 			}
+			if why == interp.StopDebug && m.cfg.Debugger != nil {
+				if r, done := m.debugStop(DebugStop{CPU: i, Event: debugEvent(c)}, &start); done {
+					return r
+				}
+				continue
+			}
 			if res, dead := m.cpuStopped(c, why); dead {
 				return res
 			} else if why == interp.StopHalt || why == interp.StopHaltNoIntr {
 				halted[i] = why
+			}
+		}
+		if m.cfg.Debugger != nil && m.cfg.Debugger.Attention() {
+			if r, done := m.debugStop(DebugStop{}, &start); done {
+				return r
 			}
 		}
 		if r, ok := m.allHalted(halted); ok {
@@ -269,7 +288,7 @@ func (m *Machine) allHalted(halted []interp.StopReason) (Result, bool) {
 // report prints a death on Stderr.
 func (m *Machine) report(r Result) {
 	switch {
-	case r.Status == ExitUserQuit:
+	case r.Status == ExitUserQuit || r.Status == ExitDebuggerKill:
 		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n", r.Reason)
 	case r.Report != "":
 		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n%s", r.Reason, r.Report)
