@@ -36,8 +36,8 @@ type Server struct {
 	log   io.Writer
 	conns chan net.Conn // accepted, waiting for the machine to stop
 
-	attention atomic.Bool // the machine should stop for us
-	busy      atomic.Bool // a session is open (reject a second gdb)
+	interrupt atomic.Bool // Ctrl-C from gdb while the guest runs
+	busy      atomic.Bool // a session is open or queued (reject a second gdb)
 
 	cur *session // machine goroutine only
 
@@ -115,17 +115,17 @@ func (s *Server) accept() {
 		}
 		fmt.Fprintf(s.log, "dfemu: gdb: connection from %s\n", c.RemoteAddr())
 		s.conns <- c
-		s.attention.Store(true)
 	}
 }
 
-// Attention implements emu.Debugger.
-func (s *Server) Attention() bool { return s.attention.Load() }
+// Attention implements emu.Debugger: a connection waits (gdb expects a
+// stopped target when it attaches), or gdb sent Ctrl-C.
+func (s *Server) Attention() bool { return len(s.conns) > 0 || s.interrupt.Load() }
 
 // Stopped implements emu.Debugger: it serves gdb until gdb resumes the
 // machine. With -S (st.Start) it first waits for gdb to connect.
 func (s *Server) Stopped(cpus []*interp.CPU, st emu.DebugStop) emu.DebugAction {
-	s.attention.Store(false)
+	fresh := false
 	if s.cur == nil {
 		var c net.Conn
 		if st.Start {
@@ -137,7 +137,10 @@ func (s *Server) Stopped(cpus []*interp.CPU, st emu.DebugStop) emu.DebugAction {
 				return emu.DebugAction{Kind: emu.DebugContinue}
 			}
 		}
-		s.cur = newSession(c, s)
+		s.cur, fresh = newSession(c, s), true
+	}
+	if st.Event.Kind == interp.DebugNone && !st.Start && !fresh && !s.interrupt.Load() {
+		return emu.DebugAction{Kind: emu.DebugContinue} // nothing to tell gdb
 	}
 	act, err := s.cur.serve(cpus, st)
 	if err != nil {
@@ -151,6 +154,7 @@ func (s *Server) Stopped(cpus []*interp.CPU, st emu.DebugStop) emu.DebugAction {
 		s.cur.disarm(cpus)
 		s.cur.close()
 		s.cur = nil
+		s.interrupt.Store(false)
 		s.busy.Store(false)
 	}
 	return act

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync/atomic"
 
 	"dfemu/emu"
 	"dfemu/emu/interp"
@@ -19,7 +18,6 @@ type session struct {
 
 	events    chan gdbproto.Event // from the reader; closed at end of stream
 	readErr   error               // why the reader stopped (after events closes)
-	interrupt atomic.Bool         // Ctrl-C seen while running
 
 	// Machine goroutine only:
 	running  bool   // gdb resumed us and waits for a stop reply
@@ -61,8 +59,7 @@ func (s *session) read() {
 			return
 		}
 		if ev.Kind == gdbproto.KindInterrupt {
-			s.interrupt.Store(true)
-			s.srv.attention.Store(true)
+			s.srv.interrupt.Store(true)
 		}
 		s.events <- ev
 	}
@@ -83,7 +80,7 @@ func (s *session) stopReply(st emu.DebugStop) string {
 	case interp.DebugWatch:
 		return fmt.Sprintf("T05%s:%08x;%s", st.Event.Watch, st.Event.Addr, thread)
 	case interp.DebugNone:
-		if s.interrupt.Swap(false) {
+		if s.srv.interrupt.Swap(false) {
 			return "T02" + thread // SIGINT
 		}
 	}
@@ -105,7 +102,7 @@ func (s *session) serve(cpus []*interp.CPU, st emu.DebugStop) (emu.DebugAction, 
 	for ev := range s.events {
 		switch ev.Kind {
 		case gdbproto.KindAck, gdbproto.KindInterrupt:
-			s.interrupt.Store(false) // already stopped
+			s.srv.interrupt.Store(false) // already stopped
 			continue
 		case gdbproto.KindNak:
 			if err := s.pc.Resend(); err != nil {
