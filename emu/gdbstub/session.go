@@ -16,8 +16,8 @@ type session struct {
 	conn net.Conn
 	pc   *gdbproto.Conn
 
-	events    chan gdbproto.Event // from the reader; closed at end of stream
-	readErr   error               // why the reader stopped (after events closes)
+	events  chan gdbproto.Event // from the reader; closed at end of stream
+	readErr error               // why the reader stopped (after events closes)
 
 	// Machine goroutine only:
 	running  bool   // gdb resumed us and waits for a stop reply
