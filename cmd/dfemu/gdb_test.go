@@ -79,7 +79,9 @@ func underGDB(t *testing.T, bootArgs []string, cmds ...string) gdbRun {
 	var stdout bytes.Buffer
 	stderr := &lockedBuffer{}
 	done := make(chan int, 1)
-	args := append([]string{"boot", "-gdb", "tcp:127.0.0.1:0", "-S"}, bootArgs...)
+	// 16 MiB keeps the boot short (the page allocator's set-up is
+	// proportional to RAM); a later -m in bootArgs wins.
+	args := append([]string{"boot", "-m", "16", "-gdb", "tcp:127.0.0.1:0", "-S"}, bootArgs...)
 	go func() { done <- run(args, strings.NewReader(""), &stdout, stderr) }()
 
 	var addr string
@@ -228,8 +230,10 @@ func TestGDBKill(t *testing.T) {
 }
 
 // TestGDBTimeoutWaitsWhileStopped: -timeout counts only running time.
+// With -m 8 the boot runs in ~20 ms (well under a second with -race);
+// gdb holds it stopped longer than the timeout first.
 func TestGDBTimeoutWaitsWhileStopped(t *testing.T) {
-	r := underGDB(t, []string{"-timeout", "1s"}, "shell sleep 1.5", "continue")
+	r := underGDB(t, []string{"-m", "8", "-timeout", "1s"}, "shell sleep 1.5", "continue")
 	t.Log(r.gdb)
 	assert.Equal(t, emu.ExitPowerOff, r.status, "stderr: %s", r.stderr)
 	assert.Contains(t, r.gdb, "[Inferior 1 (Remote target) exited normally]")
