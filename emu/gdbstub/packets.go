@@ -17,7 +17,12 @@ const (
 	errNoThread  = "E02" // no such thread
 	errMemory    = "E14" // EFAULT: unmapped or not RAM
 	errRegister  = "E16" // a register we cannot set that way
+	errTooMany   = "E1c" // ENOSPC: too many breakpoints and watchpoints
 )
+
+// maxHooks bounds what a client can arm (each watchpoint is checked on
+// every slow-path access).
+const maxHooks = 1024
 
 // maxMem is the most memory one m packet returns (hex doubles it).
 const maxMem = gdbproto.MaxPacket/2 - 16
@@ -278,6 +283,9 @@ func (s *session) hook(cpus []*interp.CPU, arg []byte, on bool) string {
 	h := hook{typ: typ, addr: addr, kind: kind}
 	if s.hooks[h] == on {
 		return "OK" // Z and z are idempotent
+	}
+	if on && len(s.hooks) >= maxHooks {
+		return errTooMany
 	}
 	setHook(cpus, h, on)
 	if on {
