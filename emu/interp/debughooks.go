@@ -60,7 +60,10 @@ type watchpoint struct {
 }
 
 type debugState struct {
-	bps     map[uint32]int // linear address -> how many times armed
+	bps map[uint32]int // linear address -> how many times armed
+	// bpFilter has bit lin&0xFFF set for every breakpoint: most
+	// instructions are ruled out without a map lookup.
+	bpFilter [4096 / 64]uint64
 	watches []watchpoint
 	step    bool
 	// skipAt is a breakpoint address not checked for the first
@@ -101,6 +104,10 @@ func (c *CPU) SetBreakpoint(lin uint32, on bool) {
 		d.bps[lin]--
 	} else {
 		delete(d.bps, lin)
+	}
+	d.bpFilter = [4096 / 64]uint64{}
+	for a := range d.bps {
+		d.bpFilter[a&0xFFF>>6] |= 1 << (a & 63)
 	}
 	c.tidyDebug()
 }
@@ -219,11 +226,16 @@ func (c *CPU) debugLoop(end uint64) StopReason {
 		lin := c.mmu.seg[CS].base + c.EIP
 		skip := d.skip && first && lin == d.skipAt
 		d.skip, first = false, false
-		if !skip && d.bps[lin] > 0 {
+		if d.bpFilter[lin&0xFFF>>6]&(1<<(lin&63)) != 0 && !skip && d.bps[lin] > 0 {
 			d.event = DebugEvent{Kind: DebugBreakpoint, Addr: lin}
 			return StopDebug
 		}
-		i := c.fetch()
+		var i *inst
+		if cp := c.curPage; cp != nil && lin&^0xFFF == c.curLin && cp.index[lin&0xFFF] != 0 {
+			i = &cp.insts[cp.index[lin&0xFFF]-1]
+		} else {
+			i = c.fetch()
+		}
 		i.fn(c, i)
 		c.Insns++
 		if c.code16 {

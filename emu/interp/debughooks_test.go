@@ -141,3 +141,23 @@ func TestReadLinearShowsOriginalBytesUnderBreakpoint(t *testing.T) {
 	require.NoError(t, c.ReadLinear(testCode, buf))
 	assert.Equal(t, prog, buf)
 }
+
+// BenchmarkLoopBreakpointArmed is BenchmarkLoop with a breakpoint armed
+// that never hits: the cost of the checked loop.
+//
+//	go test -run '^$' -bench LoopBreakpointArmed ./emu/interp/
+func BenchmarkLoopBreakpointArmed(b *testing.B) {
+	c, _ := newTestCPU(b, assemble(b, benchLoop, testCode))
+	c.SetBreakpoint(0xFFFF0000, true)
+	c.Run(1000)
+	const chunk = 1 << 20
+	b.ResetTimer()
+	start := c.Insns
+	for n := 0; n < b.N; n++ {
+		if r := c.Run(chunk); r != StopBudget {
+			b.Fatalf("stopped: %v %s", r, c.LastFault)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(c.Insns-start)/b.Elapsed().Seconds()/1e6, "MIPS")
+}
