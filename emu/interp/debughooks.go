@@ -64,8 +64,8 @@ type debugState struct {
 	// bpFilter has bit lin&0xFFF set for every breakpoint: most
 	// instructions are ruled out without a map lookup.
 	bpFilter [4096 / 64]uint64
-	watches []watchpoint
-	step    bool
+	watches  []watchpoint
+	step     bool
 	// skipAt is a breakpoint address not checked for the first
 	// instruction of the next Run (resuming from a breakpoint).
 	skipAt  uint32
