@@ -39,6 +39,12 @@ type Config struct {
 	// through PortTraceCtl.
 	TraceOff bool
 
+	// Debugger, if set, is a remote debugger (dfemu boot -gdb) that can
+	// stop the machine (debugger.go); DebugWait (-S) stops it before the
+	// first instruction until the debugger resumes it.
+	Debugger  Debugger
+	DebugWait bool
+
 	Stdout io.Writer // the serial console
 	Stdin  io.Reader // serial console input; nil: none
 	Stderr io.Writer // reports and notices
@@ -53,15 +59,16 @@ const (
 // Exit statuses of dfemu. The guest's own debug-exit status is (V<<1)|1
 // (always odd, as QEMU's isa-debug-exit), so dfemu's own are even.
 const (
-	ExitPowerOff    = 0  // the guest powered the machine off (ACPI PM1a, port 0x604)
-	ExitUsage       = 2  // bad command line or bad image: nothing ran
-	ExitTripleFault = 4  // the CPU shut down
-	ExitUnimpl      = 6  // unimplemented instruction (with -stop-on-ud)
-	ExitTimeout     = 8  // -timeout expired
-	ExitHaltNoIntr  = 10 // hlt with interrupts disabled: the guest is dead
-	ExitStrictPort  = 12 // unknown port with -strict
-	ExitInternal    = 14 // a dfemu bug
-	ExitUserQuit    = 16 // Ctrl-A X on the console
+	ExitPowerOff     = 0  // the guest powered the machine off (ACPI PM1a, port 0x604)
+	ExitUsage        = 2  // bad command line or bad image: nothing ran
+	ExitTripleFault  = 4  // the CPU shut down
+	ExitUnimpl       = 6  // unimplemented instruction (with -stop-on-ud)
+	ExitTimeout      = 8  // -timeout expired
+	ExitHaltNoIntr   = 10 // hlt with interrupts disabled: the guest is dead
+	ExitStrictPort   = 12 // unknown port with -strict
+	ExitInternal     = 14 // a dfemu bug
+	ExitUserQuit     = 16 // Ctrl-A X on the console
+	ExitDebuggerKill = 18 // the debugger killed the guest (gdb "kill", packet k)
 )
 
 // Result is how a machine run ended.

@@ -220,7 +220,7 @@ func (m *Machine) cpuStopped(c vcpu, why interp.StopReason) (Result, bool) {
 // report prints a death on Stderr.
 func (m *Machine) report(r Result) {
 	switch {
-	case r.Status == ExitUserQuit:
+	case r.Status == ExitUserQuit || r.Status == ExitDebuggerKill:
 		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n", r.Reason)
 	case r.Report != "":
 		fmt.Fprintf(m.cfg.Stderr, "dfemu: %s\n%s", r.Reason, r.Report)

@@ -82,9 +82,17 @@ func (m *Machine) Run() (r Result) {
 			fmt.Fprintf(m.cfg.Stderr, "dfemu: %v\n", err)
 		}
 		m.report(r)
+		if m.cfg.Debugger != nil {
+			m.cfg.Debugger.Exited(r)
+		}
 	}()
 	s := &m.sched
 	start := time.Now()
+	if m.cfg.Debugger != nil && m.cfg.DebugWait {
+		if r, done := m.debugStop(DebugStop{Start: true}, &start); done {
+			return r
+		}
+	}
 	for step := 1; ; step++ {
 		m.tick()
 		s.runnable = s.runnable[:0]
@@ -115,10 +123,21 @@ func (m *Machine) Run() (r Result) {
 		if st := m.stopped(); st != nil {
 			return *st
 		}
+		if why == interp.StopDebug && m.cfg.Debugger != nil {
+			if r, done := m.debugStop(DebugStop{CPU: i, Event: debugEvent(c)}, &start); done {
+				return r
+			}
+			continue
+		}
 		if res, dead := m.cpuStopped(c, why); dead {
 			return res
 		}
 		s.lastStop[i] = why
+		if m.cfg.Debugger != nil && m.cfg.Debugger.Attention() {
+			if r, done := m.debugStop(DebugStop{CPU: i}, &start); done {
+				return r
+			}
+		}
 		if step%wallCheckEvery == 0 && m.cfg.Timeout > 0 && time.Since(start) > m.cfg.Timeout {
 			return m.death(ExitTimeout, fmt.Sprintf("timeout: the guest ran for %v", m.cfg.Timeout))
 		}

@@ -12,6 +12,7 @@ import (
 
 	"dfemu/emu"
 	"dfemu/emu/dev"
+	"dfemu/emu/gdbstub"
 
 	"golang.org/x/term"
 )
@@ -34,6 +35,8 @@ type bootFlags struct {
 	strict, stopOnUD                  bool
 	nographic, noReboot               bool
 	devices                           stringList
+	gdb                               string
+	gdbDefault, gdbWait               bool // -s, -S
 }
 
 // stringList is a repeatable string flag.
@@ -55,6 +58,9 @@ func (f *bootFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.accel, "accel", "interp", "CPU backend `NAME`: interp (kvm is a later issue)")
 	fs.BoolVar(&f.nographic, "nographic", false, "accepted for QEMU compatibility: the console is always stdio")
 	fs.BoolVar(&f.noReboot, "no-reboot", false, "accepted for QEMU compatibility: dfemu never reboots")
+	fs.StringVar(&f.gdb, "gdb", "", "serve the GDB remote protocol at `DEV`: tcp::PORT (on 127.0.0.1 only) or\ntcp:HOST:PORT (tcp:0.0.0.0:PORT for every interface); port 0 picks one,\nprinted on stderr. -timeout does not count while gdb holds the guest stopped")
+	fs.BoolVar(&f.gdbDefault, "s", false, "shorthand for -gdb tcp::1234")
+	fs.BoolVar(&f.gdbWait, "S", false, "with -gdb or -s: wait for gdb before the first instruction")
 	fs.Var(&f.devices, "device", "accepted for QEMU compatibility: only `isa-debug-exit,iobase=0xf4,iosize=4`, always present")
 }
 
@@ -76,6 +82,17 @@ func (f *bootFlags) check() error {
 	}
 	if f.timeout < 0 {
 		return fmt.Errorf("-timeout %v: must not be negative", f.timeout)
+	}
+	if f.gdbDefault && f.gdb == "" {
+		f.gdb = "tcp::1234"
+	}
+	if f.gdbWait && f.gdb == "" {
+		return fmt.Errorf("-S waits for gdb: it needs -gdb DEV or -s")
+	}
+	if f.gdb != "" {
+		if _, err := gdbstub.ParseAddr(f.gdb); err != nil {
+			return err
+		}
 	}
 	for _, d := range f.devices {
 		if !isDebugExitDevice(d) {
@@ -158,6 +175,15 @@ func runBoot(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg.Stdout, cfg.Stderr = stdout, stderr
 	if stdin != nil {
 		cfg.Stdin = stdin
+	}
+	if f.gdb != "" {
+		srv, err := gdbstub.Listen(f.gdb, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "dfemu boot: %v\n", err)
+			return emu.ExitUsage
+		}
+		defer srv.Close()
+		cfg.Debugger, cfg.DebugWait = srv, f.gdbWait
 	}
 	m, err := emu.New(cfg)
 	if err != nil {

@@ -25,6 +25,7 @@ var exitStatuses = []struct {
 	{emu.ExitStrictPort, "access to an unknown I/O port (with -strict)"},
 	{emu.ExitInternal, "internal error: a dfemu bug"},
 	{emu.ExitUserQuit, "Ctrl-A X typed on the console"},
+	{emu.ExitDebuggerKill, "killed by the debugger (gdb's kill, with -gdb)"},
 }
 
 func exitStatusText() string {

@@ -51,7 +51,8 @@ func TestBootHelpExplainsEveryFlagAndStatus(t *testing.T) {
 		st, out, errOut := dfemu(t, args...)
 		require.Equal(t, 0, st, errOut)
 		for _, flag := range []string{"-kernel", "-initrd", "-append", "-m", "-smp", "-seed", "-timeout",
-			"-strict", "-stop-on-ud", "-accel", "-nographic", "-no-reboot", "-device", "Ctrl-A X"} {
+			"-strict", "-stop-on-ud", "-accel", "-nographic", "-no-reboot", "-device", "Ctrl-A X",
+			"-gdb", "-S"} {
 			assert.Contains(t, out, flag, args)
 		}
 		for _, e := range exitStatuses {

@@ -30,6 +30,7 @@
 //	               transfers
 //	intr.go        exception/interrupt delivery, gates, TSS stack switch,
 //	               iret, triple fault
+//	debughooks.go  breakpoints, watchpoints, single step (debuggers)
 //	system.go      control registers, system instructions, I/O, cpuid,
 //	               rdtsc, hlt
 //	trace.go       the traced run loop and the Tracer interface
@@ -164,6 +165,7 @@ const (
 	StopRequested                       // a device called RequestStop
 	StopInternalError                   // a dfemu bug (Go panic) inside the CPU: see LastFault
 	StopWaitSIPI                        // held in wait-for-SIPI: runs nothing until StartupIPI
+	StopDebug                           // a breakpoint, watchpoint or single step: see LastDebugEvent
 )
 
 func (r StopReason) String() string {
@@ -184,6 +186,8 @@ func (r StopReason) String() string {
 		return "internal error"
 	case StopWaitSIPI:
 		return "wait for SIPI"
+	case StopDebug:
+		return "debug stop"
 	}
 	return "unknown"
 }
@@ -275,6 +279,9 @@ type CPU struct {
 	shadowAt uint64
 	stopWhy  StopReason
 	flt      fault // the fault being raised (no allocation per fault)
+	// dbg holds armed breakpoints, watchpoints and single step
+	// (debughooks.go); nil when none, so the run loop checks nothing.
+	dbg *debugState
 
 	tscOffset uint64 // written by the guest (wrmsr IA32_TIME_STAMP_COUNTER)
 	tscClock  uint64 // the machine's clock minus Insns (SetClock)

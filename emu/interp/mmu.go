@@ -220,8 +220,17 @@ func (c *CPU) readSup(lin uint32, size int) uint32 { return c.readSlow(lin, size
 
 func (c *CPU) writeSup(lin uint32, size int, v uint32) { c.writeSlow(lin, size, v, 0) }
 
-// readSlow reads through a page walk, splitting page-crossing accesses.
+// readSlow reads through a page walk, splitting page-crossing accesses;
+// a watchpoint it hits stops the CPU after the instruction.
 func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
+	v := c.readWalk(lin, size, user)
+	if c.dbg != nil {
+		c.checkWatch(lin, size, false)
+	}
+	return v
+}
+
+func (c *CPU) readWalk(lin uint32, size int, user int) uint32 {
 	if int(lin&0xFFF)+size <= 0x1000 {
 		return c.physRead(c.translate(lin, false, user), size)
 	}
@@ -240,15 +249,19 @@ func (c *CPU) readSlow(lin uint32, size int, user int) uint32 {
 
 // writeSlow writes through a page walk; both pages of a page-crossing
 // write are checked before any byte is written. A tracer recording
-// changes sees the writes that did not fault.
+// changes sees the writes that did not fault; a watchpoint it hits
+// stops the CPU after the instruction.
 func (c *CPU) writeSlow(lin uint32, size int, v uint32, user int) {
 	c.writeWalk(lin, size, v, user)
 	if c.trace != nil && c.trace.mem {
 		c.traceWrite(lin, size, v)
 	}
+	if c.dbg != nil {
+		c.checkWatch(lin, size, true)
+	}
 }
 
-// writeWalk is writeSlow without the tracer.
+// writeWalk is writeSlow without the tracer and the watchpoints.
 func (c *CPU) writeWalk(lin uint32, size int, v uint32, user int) {
 	if int(lin&0xFFF)+size <= 0x1000 {
 		if e := &c.mmu.tlb[(lin>>12)&tlbMask]; e.wcode[user] == lin&^0xFFF|1 {
@@ -399,7 +412,7 @@ func (c *CPU) pageFault(lin uint32, write bool, user int, present bool) {
 // tlbFill records a successful translation if the page is RAM.
 func (c *CPU) tlbFill(lin, phys uint32, write bool, user int) {
 	pp := phys &^ 0xFFF
-	if uint64(pp)+0x1000 > uint64(len(c.ram)) {
+	if uint64(pp)+0x1000 > uint64(len(c.ram)) || c.watchedPage(lin) {
 		return
 	}
 	tag := lin&^0xFFF | 1

@@ -126,6 +126,9 @@ func (c *CPU) Run(max uint64) StopReason {
 			if !c.exception(*f) {
 				return StopShutdown
 			}
+			if c.stepAfterFault() {
+				return StopDebug
+			}
 		case r == stopSwitch:
 			// SetTracer from a device: run the other loop.
 		default:
@@ -146,6 +149,9 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 			bug = p
 		}
 	}()
+	if c.dbg != nil {
+		return c.debugLoop(end), nil, nil
+	}
 	if c.trace != nil {
 		return c.loopTraced(end), nil, nil
 	}
