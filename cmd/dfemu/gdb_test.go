@@ -80,8 +80,9 @@ func underGDB(t *testing.T, bootArgs []string, cmds ...string) gdbRun {
 	stderr := &lockedBuffer{}
 	done := make(chan int, 1)
 	// 16 MiB keeps the boot short (the page allocator's set-up is
-	// proportional to RAM); a later -m in bootArgs wins.
-	args := append([]string{"boot", "-m", "16", "-gdb", "tcp:127.0.0.1:0", "-S"}, bootArgs...)
+	// proportional to RAM); one vCPU unless bootArgs say otherwise (a
+	// later -m or -smp in bootArgs wins).
+	args := append([]string{"boot", "-m", "16", "-smp", "1", "-gdb", "tcp:127.0.0.1:0", "-S"}, bootArgs...)
 	go func() { done <- run(args, strings.NewReader(""), &stdout, stderr) }()
 
 	var addr string
@@ -189,11 +190,41 @@ func TestGDBBreakBacktraceStepThreadsDetach(t *testing.T) {
 	for k, a := range want {
 		assert.Contains(t, r.gdb, fmt.Sprintf("$%d = 0x%x\n", k+1, a), "pc after %d stepi", k)
 	}
+	// The same three instructions as dfemu trace sees them.
+	st, trace, errOut := traceFile(t, "-smp", "1", "-m", "16", "-start", "pagealloc_init", "-max", "3")
+	require.Equal(t, 0, st, errOut)
+	lines := strings.Split(strings.TrimSpace(trace), "\n")
+	require.Len(t, lines, 3)
+	for k, l := range lines {
+		assert.Contains(t, l, fmt.Sprintf(":%08x ", want[k]), "trace line %d agrees with stepi", k)
+	}
 	assert.Regexp(t, `(?m)^\* 1 +Thread 1 \(vCPU 0, CPL 0\) `, r.gdb)
 	assert.Contains(t, r.gdb, "[Switching to thread 1 (Thread 1)]")
 	assert.Contains(t, r.gdb, "[Inferior 1 (Remote target) detached]")
 	assert.Equal(t, emu.ExitPowerOff, r.status, "the guest ends by itself after detach; stderr: %s", r.stderr)
 	assert.Contains(t, r.stdout, "boot complete")
+}
+
+// One GDB thread per vCPU: the AP hits a breakpoint in its own bring-up
+// code, gdb reports it as thread 2, and switching threads switches the
+// registers gdb sees.
+func TestGDBThreadPerVCPU(t *testing.T) {
+	r := underGDB(t, []string{"-smp", "2", "-timeout", "30s"},
+		"break mp_ap_entry", "continue", "info threads", "p/x $pc",
+		"thread 1", "p/x $pc", "thread 2", "p/x $pc", "delete", "detach")
+	t.Log(r.gdb)
+	ap := symbol(t, "mp_ap_entry")
+	assert.Regexp(t, `Thread 2 hit Breakpoint 1, mp_ap_entry`, r.gdb)
+	assert.Regexp(t, `(?m)^  1 +Thread 1 \(vCPU 0, CPL 0\) `, r.gdb)
+	assert.Regexp(t, `(?m)^\* 2 +Thread 2 \(vCPU 1, CPL 0\) `, r.gdb)
+	assert.Contains(t, r.gdb, "[Switching to thread 1 (Thread 1)]")
+	assert.Contains(t, r.gdb, "[Switching to thread 2 (Thread 2)]")
+	pcs := regexp.MustCompile(`(?m)^\$(\d+) = (0x[0-9a-f]+)$`).FindAllStringSubmatch(r.gdb, -1)
+	require.Len(t, pcs, 3, "three p/x $pc")
+	assert.Equal(t, fmt.Sprintf("0x%x", ap), pcs[0][2], "thread 2 stopped at the breakpoint")
+	assert.NotEqual(t, pcs[0][2], pcs[1][2], "thread 1 (the BSP) is elsewhere")
+	assert.Equal(t, pcs[0][2], pcs[2][2], "back on thread 2")
+	assert.Equal(t, emu.ExitPowerOff, r.status, "stderr: %s", r.stderr)
 }
 
 var consolePages = regexp.MustCompile(`pages: (\d+) free of (\d+)`)

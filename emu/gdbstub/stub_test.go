@@ -48,7 +48,7 @@ func startStub(t *testing.T, timeout time.Duration) *stub {
 	log := &bytes.Buffer{}
 	srv, err := Listen("tcp:127.0.0.1:0", log)
 	require.NoError(t, err)
-	m, err := emu.New(emu.Config{Kernel: mbimage.Kernel(loopCode), MemMiB: 4, Timeout: timeout,
+	m, err := emu.New(emu.Config{Kernel: mbimage.Kernel(loopCode), MemMiB: 4, SMP: 1, Timeout: timeout,
 		Debugger: srv, DebugWait: true})
 	require.NoError(t, err)
 	s := &stub{srv: srv, result: make(chan emu.Result, 1), log: log}
