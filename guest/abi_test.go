@@ -1,16 +1,10 @@
 package guest
 
 import (
-	"go/ast"
-	"go/constant"
-	"go/parser"
-	"go/token"
 	"os"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,85 +22,6 @@ func cDefines(t *testing.T, path string) map[string]uint64 {
 		defs[m[1]] = v
 	}
 	return defs
-}
-
-// goConsts returns the integer constants declared in a Go file.
-func goConsts(t *testing.T, path string) map[string]uint64 {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, 0)
-	require.NoError(t, err)
-	consts := map[string]uint64{}
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range gd.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, name := range vs.Names {
-				lit, ok := vs.Values[i].(*ast.BasicLit)
-				require.True(t, ok, "%s: only literal constants are compared", name.Name)
-				v, ok := constant.Uint64Val(constant.MakeFromLiteral(lit.Value, lit.Kind, 0))
-				require.True(t, ok, name.Name)
-				consts[name.Name] = v
-			}
-		}
-	}
-	return consts
-}
-
-// cName converts a Go CamelCase name to the C header's UPPER_SNAKE: a
-// word starts at an upper-case letter after a lower-case letter or digit,
-// or at the last capital of an acronym followed by a lower-case letter
-// (LAPICBase -> LAPIC_BASE). Runs of acronyms the rule cannot split are
-// listed.
-func cName(goName string) string {
-	special := map[string]string{
-		"PortACPIPM1a": "PORT_ACPI_PM1A",
-		"BIOSROMStart": "BIOS_ROM_START",
-	}
-	if s, ok := special[goName]; ok {
-		return s
-	}
-	r := []rune(goName)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && unicode.IsUpper(c) {
-			prev := r[i-1]
-			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				b.WriteByte('_')
-			}
-		}
-		b.WriteRune(unicode.ToUpper(c))
-	}
-	return b.String()
-}
-
-func TestCName(t *testing.T) {
-	for goName, want := range map[string]string{
-		"TrampolineAddr": "TRAMPOLINE_ADDR", "PortCOM1": "PORT_COM1", "LAPICBase": "LAPIC_BASE",
-		"IOAPICBase": "IOAPIC_BASE", "EBDAStart": "EBDA_START", "PortPOST": "PORT_POST",
-		"PortCMOSIndex": "PORT_CMOS_INDEX", "InfoAreaEnd": "INFO_AREA_END",
-	} {
-		assert.Equal(t, want, cName(goName), goName)
-	}
-}
-
-// kernel/include/memlayout.h mirrors emu/layout.go: one #define per Go
-// constant, same name in C style, same value, and nothing else.
-func TestMemlayoutMatchesGo(t *testing.T) {
-	goc := goConsts(t, "../emu/layout.go")
-	cdefs := cDefines(t, "../kernel/include/memlayout.h")
-	require.NotEmpty(t, goc)
-	for name, v := range goc {
-		c := cName(name)
-		if assert.Contains(t, cdefs, c, "memlayout.h lacks %s (Go %s)", c, name) {
-			assert.Equal(t, v, cdefs[c], "%s (Go %s)", c, name)
-		}
-		delete(cdefs, c)
-	}
-	assert.Empty(t, cdefs, "memlayout.h defines constants emu/layout.go does not have")
 }
 
 // FailureTests' exit statuses follow include/dfemu/abi.h: (V<<1)|1.
