@@ -290,44 +290,64 @@ func pick(in *inst, xi *x86asm.Inst, a []arg) handler {
 	return pickSystem(in, xi, a)
 }
 
-func pickALU(in *inst, a []arg) handler {
-	d, s := a[0], a[1]
+// forms holds the handlers of a two-operand instruction (mov, the ALU
+// group) by operand form; the *32 entries are the dword fast variants
+// (the general handler again where a form has none).
+type forms struct {
+	rr, rr32, rm, rm32, mr, mr32, ri, ri32, mi handler
+}
+
+var (
+	aluForms = forms{rr: opAluRR, rr32: opAluRR32, rm: opAluRM, rm32: opAluRM32,
+		mr: opAluMR, mr32: opAluMR32, ri: opAluRI, ri32: opAluRI32, mi: opAluMI}
+	// test m, r is test r, m: it only reads.
+	testForms = forms{rr: opAluRR, rr32: opAluRR32, rm: opAluRM, rm32: opAluRM32,
+		mr: opAluRM, mr32: opAluRM, ri: opAluRI, ri32: opAluRI32, mi: opAluMI}
+	movForms = forms{rr: opMovRR, rr32: opMovRR32, rm: opMovRM, rm32: opMovRM32,
+		mr: opMovMR, mr32: opMovMR32, ri: opMovRI, ri32: opMovRI, mi: opMovMI}
+)
+
+// pick fills the inst from operands d, s and returns the handler of their
+// form; ok is false when they are none of r,r r,m m,r r,imm m,imm.
+func (f *forms) pick(in *inst, d, s arg) (h handler, ok bool) {
 	switch {
 	case d.kind == aReg && s.kind == aReg:
 		in.reg, in.rm, in.size = d.reg, s.reg, d.size
-		if d.size == 4 {
-			return opAluRR32
-		}
-		return opAluRR
+		return dword(d.size, f.rr, f.rr32), true
 	case d.kind == aReg && s.kind == aMem:
 		in.reg, in.size = d.reg, d.size
-		if d.size == 4 {
-			return opAluRM32
-		}
-		return opAluRM
+		return dword(d.size, f.rm, f.rm32), true
 	case d.kind == aMem && s.kind == aReg:
 		in.reg, in.size = s.reg, s.size
-		if in.sub == aluTest { // test m, r
-			return opAluRM
-		}
-		if s.size == 4 {
-			return opAluMR32
-		}
-		return opAluMR
+		return dword(s.size, f.mr, f.mr32), true
 	case d.kind == aReg && s.kind == aImm:
 		in.reg, in.size, in.imm = d.reg, d.size, s.imm&sizeMask[d.size]
-		if d.size == 4 {
-			return opAluRI32
-		}
-		return opAluRI
+		return dword(d.size, f.ri, f.ri32), true
 	case d.kind == aMem && s.kind == aImm:
 		in.size, in.imm = d.size, s.imm&sizeMask[d.size]
 		if in.size == 0 {
-			return nil
+			return nil, true
 		}
-		return opAluMI
+		return f.mi, true
 	}
-	return nil
+	return nil, false
+}
+
+// dword returns h32 for a 4-byte operand, h otherwise.
+func dword(size uint8, h, h32 handler) handler {
+	if size == 4 {
+		return h32
+	}
+	return h
+}
+
+func pickALU(in *inst, a []arg) handler {
+	f := &aluForms
+	if in.sub == aluTest {
+		f = &testForms
+	}
+	h, _ := f.pick(in, a[0], a[1])
+	return h
 }
 
 // pickData covers moves, exchanges, unary arithmetic, multiplication,
@@ -491,34 +511,10 @@ func pickMov(in *inst, a []arg) handler {
 		return nil
 	}
 	d, s := a[0], a[1]
+	if h, ok := movForms.pick(in, d, s); ok {
+		return h
+	}
 	switch {
-	case d.kind == aReg && s.kind == aReg:
-		in.reg, in.rm, in.size = d.reg, s.reg, d.size
-		if d.size == 4 {
-			return opMovRR32
-		}
-		return opMovRR
-	case d.kind == aReg && s.kind == aMem:
-		in.reg, in.size = d.reg, d.size
-		if d.size == 4 {
-			return opMovRM32
-		}
-		return opMovRM
-	case d.kind == aMem && s.kind == aReg:
-		in.reg, in.size = s.reg, s.size
-		if s.size == 4 {
-			return opMovMR32
-		}
-		return opMovMR
-	case d.kind == aReg && s.kind == aImm:
-		in.reg, in.size, in.imm = d.reg, d.size, s.imm&sizeMask[d.size]
-		return opMovRI
-	case d.kind == aMem && s.kind == aImm:
-		in.size, in.imm = d.size, s.imm&sizeMask[d.size]
-		if in.size == 0 {
-			return nil
-		}
-		return opMovMI
 	case s.kind == aSeg && isRM(d):
 		in.sub = s.reg
 		if d.kind == aReg {
