@@ -106,7 +106,6 @@ func build(xi *x86asm.Inst) inst {
 	in := inst{len: uint8(xi.Len), asize: uint8(xi.AddrSize / 8), op: xi.Op,
 		base: noReg, index: noReg, rm: noReg, seg: DS, size: uint8(xi.DataSize / 8)}
 	lock := false
-	segOverride := -1
 	for _, p := range xi.Prefix {
 		if p == 0 {
 			break
@@ -121,18 +120,6 @@ func build(xi *x86asm.Inst) inst {
 			in.rep = repE
 		case 0xF2:
 			in.rep = repNE
-		case 0x26:
-			segOverride = ES
-		case 0x2E:
-			segOverride = CS
-		case 0x36:
-			segOverride = SS
-		case 0x3E:
-			segOverride = DS
-		case 0x64:
-			segOverride = FS
-		case 0x65:
-			segOverride = GS
 		}
 	}
 	if esc := xi.Opcode >> 24; esc >= 0xD8 && esc <= 0xDF {
@@ -153,14 +140,40 @@ func build(xi *x86asm.Inst) inst {
 			return inst{}
 		}
 	}
-	if segOverride >= 0 && !hasMem(a[:n]) {
-		in.seg = uint8(segOverride) // string instructions, xlat
+	if seg := segOverride(xi); seg >= 0 && !hasMem(a[:n]) {
+		in.seg = uint8(seg) // string instructions, xlat
 	}
 	if lock && (!lockable[xi.Op] || a[0].kind != aMem) {
 		return inst{fn: opUD, len: in.len}
 	}
 	in.fn = pick(&in, xi, a[:n])
 	return in
+}
+
+// segOverride returns the segment of the instruction's last
+// segment-override prefix, or -1 without one.
+func segOverride(xi *x86asm.Inst) int {
+	seg := -1
+	for _, p := range xi.Prefix {
+		if p == 0 {
+			break
+		}
+		switch p & 0xFF {
+		case 0x26:
+			seg = ES
+		case 0x2E:
+			seg = CS
+		case 0x36:
+			seg = SS
+		case 0x3E:
+			seg = DS
+		case 0x64:
+			seg = FS
+		case 0x65:
+			seg = GS
+		}
+	}
+	return seg
 }
 
 func hasMem(a []arg) bool {
@@ -759,24 +772,8 @@ func pickString(in *inst, xi *x86asm.Inst, a []arg) handler {
 			in.seg = uint8(m.Segment - x86asm.ES)
 		}
 	}
-	for _, p := range xi.Prefix {
-		if p == 0 {
-			break
-		}
-		switch p & 0xFF {
-		case 0x26:
-			in.seg = ES
-		case 0x2E:
-			in.seg = CS
-		case 0x36:
-			in.seg = SS
-		case 0x3E:
-			in.seg = DS
-		case 0x64:
-			in.seg = FS
-		case 0x65:
-			in.seg = GS
-		}
+	if seg := segOverride(xi); seg >= 0 {
+		in.seg = uint8(seg)
 	}
 	in.base, in.index = noReg, noReg
 	return h
