@@ -39,33 +39,60 @@ func (c *CPU) repDone(i *inst) {
 	}
 }
 
-func opMovs(c *CPU, i *inst) {
-	d := c.strStep(i)
-	n := 1
+// The elements loop of every string instruction reads
+//
+//	for n := c.strIters(i); n > 0 && c.strMore(i); n-- {
+//		one element; c.strCount(i)
+//	}
+//	c.strEnd(i)
+//
+// which runs one element without a rep prefix and, with one, up to a
+// chunk of elements while ECX is not zero.
+
+// strIters is how many elements one execution may run.
+func strIters(i *inst) int {
+	if i.rep == repNone {
+		return 1
+	}
+	return strChunk
+}
+
+// strMore reports whether a rep count remains (always, without rep).
+func (c *CPU) strMore(i *inst) bool {
+	return i.rep == repNone || c.idx(ECX, i.asize) != 0
+}
+
+// strCount counts one element off ECX under a rep prefix.
+func (c *CPU) strCount(i *inst) {
 	if i.rep != repNone {
-		n = strChunk
-		if i.size == 4 && i.asize == 4 && d == 4 && c.movsFast(i) {
-			c.repDone(i)
-			return
-		}
+		c.advIdx(ECX, i.asize, ^uint32(0))
 	}
-	for ; n > 0; n-- {
-		if i.rep != repNone && c.idx(ECX, i.asize) == 0 {
-			break
-		}
-		v := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
-		c.writeSz(ES, c.idx(EDI, i.asize), i.size, v)
-		c.advIdx(ESI, i.asize, d)
-		c.advIdx(EDI, i.asize, d)
-		if i.rep != repNone {
-			c.advIdx(ECX, i.asize, ^uint32(0))
-		}
-	}
+}
+
+// strEnd moves past the instruction, or past a rep instruction whose
+// count ran out (else it restarts for the next chunk).
+func (c *CPU) strEnd(i *inst) {
 	if i.rep == repNone {
 		c.EIP += uint32(i.len)
 	} else {
 		c.repDone(i)
 	}
+}
+
+func opMovs(c *CPU, i *inst) {
+	d := c.strStep(i)
+	if i.rep != repNone && i.size == 4 && i.asize == 4 && d == 4 && c.movsFast(i) {
+		c.repDone(i)
+		return
+	}
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
+		v := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
+		c.writeSz(ES, c.idx(EDI, i.asize), i.size, v)
+		c.advIdx(ESI, i.asize, d)
+		c.advIdx(EDI, i.asize, d)
+		c.strCount(i)
+	}
+	c.strEnd(i)
 }
 
 // movsFast copies dwords a page run at a time when both segments are flat
@@ -108,46 +135,27 @@ func (c *CPU) movsFast(i *inst) bool {
 func opStos(c *CPU, i *inst) {
 	d := c.strStep(i)
 	v := c.getReg(EAX, i.size)
-	if i.rep == repNone {
-		c.writeSz(ES, c.idx(EDI, i.asize), i.size, v)
-		c.advIdx(EDI, i.asize, d)
-		c.EIP += uint32(i.len)
-		return
-	}
-	n := strChunk
-	if i.asize == 4 && d == uint32(i.size) {
+	n := strIters(i)
+	if i.rep != repNone && i.asize == 4 && d == uint32(i.size) {
 		n -= c.stosFast(i, v)
 	}
-	for ; n > 0 && c.idx(ECX, i.asize) != 0; n-- {
+	for ; n > 0 && c.strMore(i); n-- {
 		c.writeSz(ES, c.idx(EDI, i.asize), i.size, v)
 		c.advIdx(EDI, i.asize, d)
-		c.advIdx(ECX, i.asize, ^uint32(0))
+		c.strCount(i)
 	}
-	c.repDone(i)
+	c.strEnd(i)
 }
 
 func opLods(c *CPU, i *inst) {
 	d := c.strStep(i)
-	n := 1
-	if i.rep != repNone {
-		n = strChunk
-	}
-	for ; n > 0; n-- {
-		if i.rep != repNone && c.idx(ECX, i.asize) == 0 {
-			break
-		}
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
 		v := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
 		c.setReg(EAX, i.size, v)
 		c.advIdx(ESI, i.asize, d)
-		if i.rep != repNone {
-			c.advIdx(ECX, i.asize, ^uint32(0))
-		}
+		c.strCount(i)
 	}
-	if i.rep == repNone {
-		c.EIP += uint32(i.len)
-	} else {
-		c.repDone(i)
-	}
+	c.strEnd(i)
 }
 
 // repStop reports whether a repe/repne cmps/scas ends after this element.
@@ -163,123 +171,71 @@ func (c *CPU) repStop(i *inst) bool {
 
 func opCmps(c *CPU, i *inst) {
 	d := c.strStep(i)
-	if i.rep == repNone {
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
 		a := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
 		b := c.readSz(ES, c.idx(EDI, i.asize), i.size)
 		_, lf := c.alu(aluCmp, a, b, i.size)
 		c.advIdx(ESI, i.asize, d)
 		c.advIdx(EDI, i.asize, d)
-		c.lazy = lf
-		c.EIP += uint32(i.len)
-		return
-	}
-	for n := strChunk; n > 0; n-- {
-		if c.idx(ECX, i.asize) == 0 {
-			c.EIP += uint32(i.len)
-			return
-		}
-		a := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
-		b := c.readSz(ES, c.idx(EDI, i.asize), i.size)
-		_, lf := c.alu(aluCmp, a, b, i.size)
-		c.advIdx(ESI, i.asize, d)
-		c.advIdx(EDI, i.asize, d)
-		c.advIdx(ECX, i.asize, ^uint32(0))
+		c.strCount(i)
 		c.lazy = lf
 		if c.repStop(i) {
 			c.EIP += uint32(i.len)
 			return
 		}
 	}
-	c.repDone(i)
+	c.strEnd(i)
 }
 
 func opScas(c *CPU, i *inst) {
 	d := c.strStep(i)
 	acc := c.getReg(EAX, i.size)
-	if i.rep == repNone {
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
 		b := c.readSz(ES, c.idx(EDI, i.asize), i.size)
 		_, lf := c.alu(aluCmp, acc, b, i.size)
 		c.advIdx(EDI, i.asize, d)
-		c.lazy = lf
-		c.EIP += uint32(i.len)
-		return
-	}
-	for n := strChunk; n > 0; n-- {
-		if c.idx(ECX, i.asize) == 0 {
-			c.EIP += uint32(i.len)
-			return
-		}
-		b := c.readSz(ES, c.idx(EDI, i.asize), i.size)
-		_, lf := c.alu(aluCmp, acc, b, i.size)
-		c.advIdx(EDI, i.asize, d)
-		c.advIdx(ECX, i.asize, ^uint32(0))
+		c.strCount(i)
 		c.lazy = lf
 		if c.repStop(i) {
 			c.EIP += uint32(i.len)
 			return
 		}
 	}
-	c.repDone(i)
+	c.strEnd(i)
 }
 
 func opIns(c *CPU, i *inst) {
 	port := uint16(c.R[EDX])
 	c.ioCheck(port, i.size)
 	d := c.strStep(i)
-	n := 1
-	if i.rep != repNone {
-		n = strChunk
-	}
-	for ; n > 0; n-- {
-		if i.rep != repNone && c.idx(ECX, i.asize) == 0 {
-			break
-		}
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
 		off := c.idx(EDI, i.asize)
 		c.lin(ES, off, uint32(i.size), true) // check before the port read
 		v := c.in(port, i.size)
 		c.writeSz(ES, off, i.size, v)
 		c.advIdx(EDI, i.asize, d)
-		if i.rep != repNone {
-			c.advIdx(ECX, i.asize, ^uint32(0))
-		}
+		c.strCount(i)
 		if c.stopReq {
 			break
 		}
 	}
-	if i.rep == repNone {
-		c.EIP += uint32(i.len)
-	} else {
-		c.repDone(i)
-	}
+	c.strEnd(i)
 }
 
 func opOuts(c *CPU, i *inst) {
 	port := uint16(c.R[EDX])
 	c.ioCheck(port, i.size)
 	d := c.strStep(i)
-	n := 1
-	if i.rep != repNone {
-		n = strChunk
-	}
-	for ; n > 0; n-- {
-		if i.rep != repNone && c.idx(ECX, i.asize) == 0 {
-			break
-		}
+	for n := strIters(i); n > 0 && c.strMore(i); n-- {
 		v := c.readSz(i.seg, c.idx(ESI, i.asize), i.size)
 		c.out(port, i.size, v)
 		c.advIdx(ESI, i.asize, d)
-		if i.rep != repNone {
-			c.advIdx(ECX, i.asize, ^uint32(0))
-		}
+		c.strCount(i)
 		if c.stopReq {
 			break
 		}
 	}
-	if i.rep == repNone {
-		c.EIP += uint32(i.len)
-	} else {
-		c.repDone(i)
-	}
+	c.strEnd(i)
 }
 
 // stosFast stores forward a page run at a time while ES is flat and the
