@@ -209,7 +209,10 @@ func (c *CPU) checkWatch(lin uint32, size int, write bool) {
 	}
 }
 
-// debugLoop is loop with breakpoint and single-step checks.
+// debugLoop is loop (run.go) with the breakpoint test before the fetch
+// and the single-step stops; the rest of its body mirrors loop (see there
+// why they are separate), except that its interrupt check does not take
+// an NMI while IF is clear as loop's does.
 func (c *CPU) debugLoop(end uint64) StopReason {
 	d := c.dbg
 	first := true

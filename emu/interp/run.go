@@ -158,7 +158,12 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 	return c.loop(end), nil, nil
 }
 
-// loop is the interpreter's hot loop.
+// loop is the interpreter's hot loop. loopTraced (trace.go) and
+// debugLoop (debughooks.go) mirror its body: the interrupt check, the
+// decode-cache lookup, execute-and-retire (Insns, the 16-bit EIP wrap)
+// and the stopReq exit. They are separate loops, not one loop with
+// hooks, so that this one carries no tracer or debugger test per
+// instruction; change the mirrored lines in all three.
 func (c *CPU) loop(end uint64) StopReason {
 	for c.Insns < end {
 		if c.intrPending && (c.flags&FlagIF != 0 || c.nmiPending) && c.Insns != c.shadowAt {

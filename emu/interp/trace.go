@@ -161,7 +161,10 @@ func (c *CPU) SetTracer(t Tracer, opts TraceOptions) {
 // Tracing reports whether a tracer is set.
 func (c *CPU) Tracing() bool { return c.trace != nil }
 
-// loopTraced is loop with a report per instruction.
+// loopTraced is loop (run.go) with traceBegin/traceEnd around each
+// instruction and a return when the tracer changes; the rest of its body
+// mirrors loop (see there why they are separate), except that its
+// interrupt check does not take an NMI while IF is clear as loop's does.
 func (c *CPU) loopTraced(end uint64) StopReason {
 	ts := c.trace
 	for c.Insns < end {
