@@ -211,13 +211,12 @@ func (c *CPU) checkWatch(lin uint32, size int, write bool) {
 
 // debugLoop is loop (run.go) with the breakpoint test before the fetch
 // and the single-step stops; the rest of its body mirrors loop (see there
-// why they are separate), except that its interrupt check does not take
-// an NMI while IF is clear as loop's does.
+// why they are separate).
 func (c *CPU) debugLoop(end uint64) StopReason {
 	d := c.dbg
 	first := true
 	for c.Insns < end {
-		if c.intrPending && c.flags&FlagIF != 0 && c.Insns != c.shadowAt {
+		if c.interruptDue() {
 			if !c.acceptInterrupt() {
 				return StopShutdown
 			}

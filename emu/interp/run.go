@@ -158,6 +158,14 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 	return c.loop(end), nil, nil
 }
 
+// interruptDue says whether an interrupt is to be taken before the next
+// instruction: one is pending, and it is an NMI or IF is set, and no
+// interrupt shadow (sti, mov ss) covers this instruction. Every run loop
+// (loop, loopTraced, debugLoop) asks it; it inlines.
+func (c *CPU) interruptDue() bool {
+	return c.intrPending && (c.flags&FlagIF != 0 || c.nmiPending) && c.Insns != c.shadowAt
+}
+
 // loop is the interpreter's hot loop. loopTraced (trace.go) and
 // debugLoop (debughooks.go) mirror its body: the interrupt check, the
 // decode-cache lookup, execute-and-retire (Insns, the 16-bit EIP wrap)
@@ -166,7 +174,7 @@ func (c *CPU) runProtected(end uint64) (r StopReason, f *fault, bug any) {
 // instruction; change the mirrored lines in all three.
 func (c *CPU) loop(end uint64) StopReason {
 	for c.Insns < end {
-		if c.intrPending && (c.flags&FlagIF != 0 || c.nmiPending) && c.Insns != c.shadowAt {
+		if c.interruptDue() {
 			if !c.acceptInterrupt() {
 				return StopShutdown
 			}

@@ -318,3 +318,35 @@ func TestReadWriteLinearAndDump(t *testing.T) {
 	assert.Contains(t, d, "CR0=80010011")
 	assert.Contains(t, d, "CS =0010")
 }
+
+// An NMI is taken while IF is clear, in every run loop: the plain one,
+// the traced one and the debug one (armed by a breakpoint the program
+// never reaches).
+func TestNMIWithInterruptsDisabled(t *testing.T) {
+	prog := assemble(t, prelude+`
+	gate 2, nmi, 0x8e00
+	cli
+	mov $0, %ebx
+1:	cmp $1, %ebx
+	jne 1b
+	hlt
+never:
+	hlt
+nmi:	mov $1, %ebx
+	iret`, testCode)
+	for _, mode := range []string{"plain", "traced", "debug"} {
+		t.Run(mode, func(t *testing.T) {
+			c, _ := newTestCPU(t, prog)
+			switch mode {
+			case "traced":
+				c.SetTracer(&recTracer{}, TraceOptions{})
+			case "debug":
+				c.SetBreakpoint(0xFFFF0, true)
+			}
+			require.Equal(t, StopBudget, c.Run(2000), c.LastFault)
+			c.NMI()
+			require.Equal(t, StopHaltNoIntr, c.Run(100000), c.LastFault)
+			assert.Equal(t, uint32(1), c.R[EBX], "the NMI handler ran with IF=0")
+		})
+	}
+}

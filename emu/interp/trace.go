@@ -163,15 +163,14 @@ func (c *CPU) Tracing() bool { return c.trace != nil }
 
 // loopTraced is loop (run.go) with traceBegin/traceEnd around each
 // instruction and a return when the tracer changes; the rest of its body
-// mirrors loop (see there why they are separate), except that its
-// interrupt check does not take an NMI while IF is clear as loop's does.
+// mirrors loop (see there why they are separate).
 func (c *CPU) loopTraced(end uint64) StopReason {
 	ts := c.trace
 	for c.Insns < end {
 		if c.trace != ts {
 			return stopSwitch
 		}
-		if c.intrPending && c.flags&FlagIF != 0 && c.Insns != c.shadowAt {
+		if c.interruptDue() {
 			if !c.acceptInterrupt() {
 				return StopShutdown
 			}
