@@ -85,11 +85,18 @@ void test_threads(void)
 	crit_exit();
 	check(me->td_critcount == 0, "critcount %d after crit_exit", me->td_critcount);
 
-	/* Round-robin: three equal threads yielding log 0 1 2 0 1 2 ... */
+	/*
+	 * Round-robin: three equal threads yielding log 0 1 2 0 1 2 ...
+	 * They are created in a critical section: a timer preemption between
+	 * two lwkt_create()s would let rr0 run and yield before rr1 exists,
+	 * logging 0 0 1 2 (seen under QEMU, whose ticks fall anywhere).
+	 */
 	join_init(&j, RR_THREADS);
 	rr_n = 0;
+	crit_enter();
 	for (int i = 0; i < RR_THREADS; i++)
 		lwkt_create(rr_thread, &j, NULL, cpu, names[i]);
+	crit_exit();
 	join_wait(&j);
 	check(rr_n == RR_THREADS * RR_ROUNDS, "round-robin logged %d entries", rr_n);
 	for (int i = 0; i < rr_n; i++)
