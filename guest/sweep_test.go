@@ -46,11 +46,19 @@ func TestSMPSeedSweep(t *testing.T) {
 	}
 }
 
-// checkSweepRun judges one sweep boot: the run as a whole (status, plan)
-// and each group's test point, which must be there, in order, and ok.
+// checkSweepRun fails the test when one sweep boot went wrong, printing
+// why, the command that replays it, and what the machine said.
 func checkSweepRun(t *testing.T, groups []string, r harness.Run, n int, seed uint64) {
 	t.Helper()
-	replay := fmt.Sprintf("replay: dfemu test -v -smp %d -seed %d %s", n, seed, guest.SweepName)
+	if failed := sweepFailures(groups, r); len(failed) > 0 {
+		t.Errorf("-smp %d -seed %d:\n%s\nreplay: dfemu test -v -smp %d -seed %d %s\n--- console:\n%s\n--- report:\n%s",
+			n, seed, strings.Join(failed, "\n"), n, seed, guest.SweepName, r.Console, r.Report)
+	}
+}
+
+// sweepFailures judges one sweep boot: the run as a whole (status, plan)
+// and each group's test point, which must be there, in order, and ok.
+func sweepFailures(groups []string, r harness.Run) []string {
 	rep := r.TAP()
 	var failed []string
 	for i, g := range groups {
@@ -69,9 +77,33 @@ func checkSweepRun(t *testing.T, groups []string, r harness.Run, n int, seed uin
 	if ps := r.Problems(); len(ps) > 0 {
 		failed = append(failed, strings.Join(ps, "\n"))
 	}
-	if len(failed) > 0 {
-		t.Errorf("-smp %d -seed %d:\n%s\n%s\n--- console:\n%s\n--- report:\n%s",
-			n, seed, strings.Join(failed, "\n"), replay, r.Console, r.Report)
+	return failed
+}
+
+// TestSweepFailures: the sweep's judge accepts only every group ok, in
+// order, with a clean exit.
+func TestSweepFailures(t *testing.T) {
+	groups := []string{"cpus", "timer"}
+	for _, tc := range []struct {
+		name    string
+		console string
+		status  int
+		want    []string // substrings, one per failure
+	}{
+		{"all ok", "1..2\nok 1 - cpus: a\nok 2 - timer: b\n", 0, nil},
+		{"one not ok", "1..2\nok 1 - cpus: a\nnot ok 2 - timer: b\n# why\n", 0, []string{"timer: not ok 2"}},
+		{"skipped", "1..2\nok 1 - cpus: a # SKIP no APIC\nok 2 - timer: b\n", 0, []string{"cpus: ok 1"}},
+		{"out of order", "1..2\nok 1 - timer: b\nok 2 - cpus: a\n", 0, []string{"cpus: test point 1", "timer: test point 2"}},
+		{"crashed", "1..2\nok 1 - cpus: a\n", 4, []string{"timer: no test point", "exit status 4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := harness.Run{Suite: guest.SMPSweep(), Machine: "dfemu", Console: []byte(tc.console), Status: tc.status}
+			got := sweepFailures(groups, r)
+			require.Len(t, got, len(tc.want), "%q", got)
+			for i, w := range tc.want {
+				assert.Contains(t, got[i], w)
+			}
+		})
 	}
 }
 
