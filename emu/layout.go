@@ -31,8 +31,8 @@ package emu
 //	            | modules, page aligned    |
 //	            | free RAM ...             |
 //	RAM - 128K  +--------------------------+
-//	            | firmware tables (resvd)  |  the ACPI tables (a later
-//	            |                          |  issue), where SeaBIOS has them
+//	            | firmware tables (resvd)  |  RSDT, MADT, MP config table
+//	            |                          |  (tables.go), as SeaBIOS
 //	  RAM end   +--------------------------+
 //	            | (nothing)                |
 //	0xFEC0_0000 | IOAPIC                   |
@@ -48,7 +48,7 @@ const (
 	LegacyHole         = 0x000A0000 // VGA and option ROMs: not RAM
 	BIOSAreaStart      = 0x000F0000 // BIOS area (reserved): the RSDP, MP tables
 	HighMemStart       = 0x00100000 // 1 MiB: kernels load here
-	FirmwareTablesSize = 0x00020000 // reserved at the top of RAM: the ACPI tables
+	FirmwareTablesSize = 0x00020000 // reserved at the top of RAM: RSDT, MADT, MP config table
 	IOAPICBase         = 0xFEC00000
 	LAPICBase          = 0xFEE00000
 	BIOSROMStart       = 0xFFFC0000

@@ -14,15 +14,17 @@ const (
 	cpuFeatures  = 1<<3 | 1<<4 | 1<<5 | 1<<8 | 1<<9 | 1<<13 | 1<<15
 )
 
-// writeFirmwareTables puts the ACPI and MP tables where a PC BIOS
-// leaves them (layout.go): the RSDP and the MP floating pointer in the
-// BIOS area's F segment, the RSDT+MADT and the MP configuration table
-// in the reserved firmware-table region.
+// writeFirmwareTables puts the ACPI and MP tables where SeaBIOS leaves
+// them under QEMU: the RSDP and the MP floating pointer in the BIOS
+// area's F segment, where the ACPI and MP specs say to scan; the RSDT,
+// the MADT and the MP configuration table in the region reserved at the
+// top of RAM (FirmwareTablesSize, layout.go), which the pointers name.
 func (m *Machine) writeFirmwareTables() error {
 	fw := firmware.Machine{CPUs: len(m.cpus), LAPICAddr: LAPICBase, IOAPICAddr: IOAPICBase,
 		IOAPICID: IOAPICID, CPUSignature: cpuSignature, CPUFeatures: cpuFeatures}
-	rsdp, acpi := firmware.ACPITables(fw, ACPITablesAddr)
-	mpfp, mpcfg := firmware.MPFloat(MPConfigAddr), firmware.MPConfig(fw)
+	acpiAddr, mpcAddr, end := TablesAddrs(uint32(len(m.RAM)))
+	rsdp, acpi := firmware.ACPITables(fw, acpiAddr)
+	mpfp, mpcfg := firmware.MPFloat(mpcAddr), firmware.MPConfig(fw)
 	for _, t := range []struct {
 		name  string
 		addr  uint32
@@ -31,8 +33,8 @@ func (m *Machine) writeFirmwareTables() error {
 	}{
 		{"RSDP", RSDPAddr, rsdp, RSDPAddr + 0x20},
 		{"MP floating pointer", MPFloatAddr, mpfp, MPFloatAddr + 0x10},
-		{"RSDT/MADT", ACPITablesAddr, acpi, MPConfigAddr},
-		{"MP configuration table", MPConfigAddr, mpcfg, FirmwareTablesEnd},
+		{"RSDT/MADT", acpiAddr, acpi, mpcAddr},
+		{"MP configuration table", mpcAddr, mpcfg, end},
 	} {
 		if t.addr+uint32(len(t.b)) > t.limit || int(t.limit) > len(m.RAM) {
 			return fmt.Errorf("firmware tables: %s (%d bytes at %#x) does not fit", t.name, len(t.b), t.addr)
@@ -42,17 +44,25 @@ func (m *Machine) writeFirmwareTables() error {
 	return nil
 }
 
-// Where the firmware tables go. A guest finds them by scanning, as on
-// a PC, so these are not part of the memory map the kernel mirrors
-// (layout.go): the ACPI tables at 0xE0000, the MP configuration table at
-// 0xE1000 (the BIOS area, reserved in the memory map given to the
-// guest), the RSDP and MP floating pointer in the F segment, where the
-// ACPI and MP specs say to scan.
+// TablesAddrs returns where the RSDT (the MADT follows it) and the MP
+// configuration table go in a machine with ram bytes of RAM, and the end
+// of the region they share: the first 4 KiB of the firmware-table region
+// at the top of RAM hold the RSDT and MADT (about 100 bytes per CPU: 64
+// CPUs fit), the next 4 KiB the MP configuration table.
+func TablesAddrs(ram uint32) (rsdt, mpConfig, end uint32) {
+	base := ram - FirmwareTablesSize
+	return base, base + tablesACPISize, base + tablesACPISize + tablesMPSize
+}
+
+// Where the firmware tables go. A guest finds them by scanning, as on a
+// PC, so these are not part of the memory map the kernel mirrors
+// (layout.go): the RSDP and MP floating pointer in the F segment
+// (reserved in the memory map given to the guest), the rest at the top
+// of RAM (TablesAddrs).
 const (
-	ACPITablesAddr    = 0x000E0000 // RSDT, then MADT
-	MPConfigAddr      = 0x000E1000
-	FirmwareTablesEnd = 0x000E3000
-	RSDPAddr          = 0x000F0000
-	MPFloatAddr       = 0x000F0020
-	IOAPICID          = 0 // the IOAPIC's APIC ID, as QEMU's
+	RSDPAddr       = 0x000F0000
+	MPFloatAddr    = 0x000F0020
+	tablesACPISize = 0x1000
+	tablesMPSize   = 0x1000
+	IOAPICID       = 0 // the IOAPIC's APIC ID, as QEMU's
 )

@@ -86,6 +86,34 @@ func Suites() []Suite {
 	return ss
 }
 
+// SweepName is the suite that runs every SMP test group in one boot
+// (test=cpus,timer,...): the seed sweep (sweep_test.go) boots it for
+// many seeds at several -smp, and `dfemu test -smp N -seed S smp-all`
+// replays one of its runs exactly. It is not in Suites (each of its
+// groups already is a suite); LookupSuite finds it.
+const SweepName = "smp-all"
+
+// sweepTimeout bounds one boot of the sweep suite (nine groups, up to 8
+// CPUs, on a host shared with other tests).
+const sweepTimeout = 120 * time.Second
+
+// SMPSweep returns the suite SweepName: the SMP test groups that take no
+// extra option (cpus-mptable needs acpi=off), in table order, in one
+// boot with smpCPUs CPUs.
+func SMPSweep() Suite {
+	var names []string
+	for _, t := range smpTests {
+		if t.extra == "" {
+			names = append(names, t.test)
+		}
+	}
+	s := kernelSuite(strings.Join(names, ","), 0)
+	s.Name = SweepName
+	s.CPUs = smpCPUs
+	s.Timeout = sweepTimeout
+	return s
+}
+
 // SMPs returns the -smp values the Go tests boot s with on dfemu.
 func (s Suite) SMPs() []int {
 	if len(s.SMP) > 0 {
@@ -154,17 +182,22 @@ func FailureSuites() []Suite {
 	return ss
 }
 
-// SuiteNames returns the names of the suites, in table order.
+// SuiteNames returns the names of the suites, in table order, then
+// SweepName.
 func SuiteNames() []string {
 	var names []string
 	for _, s := range Suites() {
 		names = append(names, s.Name)
 	}
-	return names
+	return append(names, SweepName)
 }
 
-// LookupSuite returns the suite called name.
+// LookupSuite returns the suite called name (one of Suites, or
+// SweepName).
 func LookupSuite(name string) (Suite, bool) {
+	if name == SweepName {
+		return SMPSweep(), true
+	}
 	for _, s := range Suites() {
 		if s.Name == name {
 			return s, true

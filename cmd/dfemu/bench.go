@@ -23,24 +23,30 @@ same image under QEMU TCG and print both and their ratio.
 
 Each machine boots the image twice, with the loop run N times and 0 times;
 the loop's speed is 4*N instructions over the difference, so firmware and
-start-up time count for neither. Times are the median of -runs boots.`
+start-up time count for neither. Times are the median of -runs boots.
+
+-smp N gives both machines N CPUs; the loop runs on the boot CPU while the
+others wait for a SIPI, so dfemu's figure at -smp 4 against -smp 1 is the
+cost of its scheduler looking after the idle vCPUs.`
 
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs, helped := newFlagSet("bench", "[-n N] [-runs R]", benchAbout, stdout, stderr)
+	fs, helped := newFlagSet("bench", "[-n N] [-runs R] [-smp N]", benchAbout, stdout, stderr)
 	n := fs.Uint("n", 50_000_000, "loop iterations `N` (4 instructions each)")
 	runs := fs.Int("runs", 3, "boots `R` of each kind; the median counts")
+	smp := fs.Int("smp", emu.DefaultSMP, "`N` CPUs on both machines (the loop runs on the first)")
 	if st, ok := parseFlags(fs, helped, args); !ok {
 		return st
 	}
-	if fs.NArg() > 0 || *n == 0 || *n > 1<<32-1 || *runs < 1 {
-		fmt.Fprintln(stderr, "dfemu bench: want -n between 1 and 4294967295, -runs at least 1, and no arguments")
+	if fs.NArg() > 0 || *n == 0 || *n > 1<<32-1 || *runs < 1 || *smp < 1 || *smp > emu.MaxSMP {
+		fmt.Fprintf(stderr, "dfemu bench: want -n between 1 and 4294967295, -runs at least 1, -smp 1 to %d, and no arguments\n", emu.MaxSMP)
 		return emu.ExitUsage
 	}
+	cpus := *smp
 	iters := uint32(*n)
 	insns := float64(bench.LoopInsns) * float64(iters)
-	fmt.Fprintf(stdout, "guest loop: %d iterations x %d instructions = %.0f instructions\n", iters, bench.LoopInsns, insns)
+	fmt.Fprintf(stdout, "guest loop: %d iterations x %d instructions = %.0f instructions, -smp %d\n", iters, bench.LoopInsns, insns, cpus)
 
-	loop, boot, err := timeLoop(dfemuLoop, iters, *runs)
+	loop, boot, err := timeLoop(func(n uint32) (time.Duration, error) { return dfemuLoop(n, cpus) }, iters, *runs)
 	if err != nil {
 		fmt.Fprintf(stderr, "dfemu bench: dfemu: %v\n", err)
 		return 1
@@ -53,7 +59,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "qemu: %s (no comparison)\n", harness.QEMUMissing)
 		return 0
 	}
-	loop, boot, err = timeLoop(func(n uint32) (time.Duration, error) { return qemuLoop(qemu, n) }, iters, *runs)
+	loop, boot, err = timeLoop(func(n uint32) (time.Duration, error) { return qemuLoop(qemu, n, cpus) }, iters, *runs)
 	if err != nil {
 		fmt.Fprintf(stderr, "dfemu bench: qemu: %v\n", err)
 		return 1
@@ -92,26 +98,27 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// dfemuLoop boots the loop guest on dfemu and returns the wall time of
-// the whole run (machine creation included).
-func dfemuLoop(n uint32) (time.Duration, error) {
+// dfemuLoop boots the loop guest on dfemu with cpus CPUs and returns the
+// wall time of the whole run (machine creation included).
+func dfemuLoop(n uint32, cpus int) (time.Duration, error) {
 	start := time.Now()
-	if _, err := bootLoop(n); err != nil {
+	if _, err := bootLoop(n, cpus); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
 }
 
-// bootLoop boots the loop guest on dfemu; it fails unless the guest
-// powered off.
-func bootLoop(n uint32) (emu.Result, error) {
+// bootLoop boots the loop guest on dfemu with cpus CPUs (the APs wait
+// for SIPI: the scheduler's cost is measured too); it fails unless the
+// guest powered off.
+func bootLoop(n uint32, cpus int) (emu.Result, error) {
 	var console, reports bytes.Buffer
 	m, err := emu.New(emu.Config{
 		Kernel:     bench.Loop,
 		KernelName: "loop.elf",
 		Cmdline:    bench.Cmdline(n),
 		MemMiB:     256,
-		SMP:        emu.DefaultSMP, // the APs wait for SIPI: the scheduler's cost is measured too
+		SMP:        cpus,
 		Stdout:     &console,
 		Stderr:     &reports,
 	})
@@ -126,8 +133,9 @@ func bootLoop(n uint32) (emu.Result, error) {
 	return res, nil
 }
 
-// qemuLoop boots the loop guest under QEMU TCG and returns its wall time.
-func qemuLoop(qemu string, n uint32) (time.Duration, error) {
+// qemuLoop boots the loop guest under QEMU TCG with cpus CPUs and
+// returns its wall time.
+func qemuLoop(qemu string, n uint32, cpus int) (time.Duration, error) {
 	dir, err := os.MkdirTemp("", "dfemu-bench-")
 	if err != nil {
 		return 0, err
@@ -139,7 +147,7 @@ func qemuLoop(qemu string, n uint32) (time.Duration, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, qemu, harness.QEMUArgs(kernel, bench.Cmdline(n), nil, 256, 1)...)
+	cmd := exec.CommandContext(ctx, qemu, harness.QEMUArgs(kernel, bench.Cmdline(n), nil, 256, cpus)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

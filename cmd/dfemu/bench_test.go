@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dfemu/emu"
 	"dfemu/guest/bench"
 )
 
@@ -20,7 +21,7 @@ func BenchmarkGuestLoop(b *testing.B) {
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
-		if _, err := bootLoop(benchIters); err != nil {
+		if _, err := bootLoop(benchIters, emu.DefaultSMP); err != nil {
 			b.Fatal(err)
 		}
 		elapsed += time.Since(start)
@@ -33,7 +34,7 @@ func BenchmarkGuestLoop(b *testing.B) {
 // power off (status 0), under dfemu as under QEMU.
 func TestBenchLoopRuns(t *testing.T) {
 	for _, n := range []uint32{0, 1000} {
-		res, err := bootLoop(n)
+		res, err := bootLoop(n, emu.DefaultSMP)
 		require.NoError(t, err, "n=%d", n)
 		assert.Equal(t, 0, res.Status)
 	}

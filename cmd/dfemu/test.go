@@ -16,7 +16,11 @@ with the suite's name, then a last line "N passed, N failed" counting the
 test points. A suite that stops with an unexpected exit status (a crash, a
 timeout), prints no TAP, or does not match its plan fails, with a line
 saying why (it counts as one failure if none of its test points failed). The exit status is 0 only when nothing
-failed, 1 when something did, 2 for bad usage.`
+failed, 1 when something did, 2 for bad usage.
+
+The suite smp-all (not run by default) boots every SMP test group in one
+machine: the unit of the seed sweep (guest/sweep_test.go), whose failures
+replay with "dfemu test -v -smp N -seed S smp-all".`
 
 func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs, helped := newFlagSet("test", "[-smp N] [-seed S] [-list] [-v] [suite…]", testAbout, stdout, stderr)

@@ -350,6 +350,7 @@ func (l *LAPIC) Write(addr uint32, size int, v uint32) {
 	default:
 		if off < 0x400 && !(off >= LAPICRegISR && off < LAPICRegESR) {
 			l.esrPending |= esrIllegalReg
+			l.lvtError() // every error the ESR records interrupts (10.5.3)
 		}
 	}
 }

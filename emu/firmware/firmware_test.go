@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,19 +147,46 @@ func TestTablesChecksumsAndLayout(t *testing.T) {
 	}
 }
 
-// dumpTables boots testdata/tables.c and parses its dump lines.
-func dumpTables(t *testing.T, out string) map[string][]byte {
-	got := map[string][]byte{}
+// dumpTables parses the dump lines of testdata/tables.c: each table's
+// bytes and address by name.
+func dumpTables(t *testing.T, out string) (map[string][]byte, map[string]uint32) {
+	got, addrs := map[string][]byte{}, map[string]uint32{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 3 {
 			b, err := hex.DecodeString(f[2])
 			require.NoError(t, err, line)
-			got[f[0]] = b
+			a, err := strconv.ParseUint(f[1], 16, 32)
+			require.NoError(t, err, line)
+			got[f[0]], addrs[f[0]] = b, uint32(a)
 		}
 	}
 	require.Contains(t, out, "END", out)
-	return got
+	return got, addrs
+}
+
+// tablesMiB is the RAM the table-dump guest boots with on both machines.
+const tablesMiB = 32
+
+// checkTablePlaces: the RSDP and the MP floating pointer are in the BIOS
+// area's F segment, the RSDT and MADT in the region reserved at the top
+// of RAM (SeaBIOS's "high" tables), and so, on dfemu, is the MP
+// configuration table (SeaBIOS keeps its own in the F segment).
+func checkTablePlaces(t *testing.T, machine string, addrs map[string]uint32, mpcHigh bool) {
+	t.Helper()
+	ram := uint32(tablesMiB << 20)
+	high := []string{"RSDT", "APIC"}
+	if mpcHigh {
+		high = append(high, "PCMP")
+	}
+	for _, name := range []string{"RSDP", "MPFP"} {
+		assert.GreaterOrEqual(t, addrs[name], uint32(emu.BIOSAreaStart), "%s: %s", machine, name)
+		assert.Less(t, addrs[name], uint32(emu.HighMemStart), "%s: %s", machine, name)
+	}
+	for _, name := range high {
+		assert.GreaterOrEqual(t, addrs[name], ram-emu.FirmwareTablesSize, "%s: %s at %#x", machine, name, addrs[name])
+		assert.Less(t, addrs[name], ram, "%s: %s", machine, name)
+	}
 }
 
 func buildTablesGuest(t *testing.T) string {
@@ -192,27 +220,29 @@ func TestTablesLikeQEMU(t *testing.T) {
 	require.NoError(t, err)
 
 	var qout bytes.Buffer
-	cmd := exec.Command(qemu, "-smp", "4", "-m", "32", "-kernel", elf, "-display", "none", "-serial", "stdio",
+	cmd := exec.Command(qemu, "-smp", "4", "-m", strconv.Itoa(tablesMiB), "-kernel", elf, "-display", "none", "-serial", "stdio",
 		"-monitor", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4")
 	cmd.Stdout, cmd.Stderr = &qout, &qout
 	require.NoError(t, cmd.Start())
 	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
 	defer timer.Stop()
 	_ = cmd.Wait()
-	q := dumpTables(t, qout.String())
+	q, qa := dumpTables(t, qout.String())
 
 	var dout bytes.Buffer
-	m, err := emu.New(emu.Config{Kernel: kernel, MemMiB: 32, SMP: 4, Stdout: &dout, Timeout: 10 * time.Second})
+	m, err := emu.New(emu.Config{Kernel: kernel, MemMiB: tablesMiB, SMP: 4, Stdout: &dout, Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	defer m.Close()
 	r := m.Run()
 	require.Equal(t, 0x21, r.Status, r.Reason)
-	d := dumpTables(t, dout.String())
+	d, da := dumpTables(t, dout.String())
 
 	for _, name := range []string{"RSDP", "RSDT", "APIC", "MPFP", "PCMP"} {
 		require.Contains(t, q, name, "QEMU's dump: %s", qout.String())
 		require.Contains(t, d, name, "dfemu's dump: %s", dout.String())
 	}
+	checkTablePlaces(t, "qemu", qa, false)
+	checkTablePlaces(t, "dfemu", da, true)
 	assert.Equal(t, q["RSDP"][15], d["RSDP"][15], "RSDP revision")
 	assert.Equal(t, parseMADT(t, q["APIC"]), parseMADT(t, d["APIC"]))
 	qm, dm := parseMP(t, q["MPFP"], q["PCMP"]), parseMP(t, d["MPFP"], d["PCMP"])

@@ -105,9 +105,16 @@ bool smp_call_wait(int cpu, uint32_t us);
 void timer_calibrate(void);
 /* Start this CPU's LAPIC timer, periodic at LAPIC_TIMER_HZ on IV_TIMER. */
 void lapic_timer_start(void);
-/* Busy-wait on PIT channel 2 for count PIT ticks (< 65536).  Boot CPU. */
-void pit_wait(uint32_t count);
+/*
+ * Busy-wait on PIT channel 2 for count PIT ticks (< 65536).  Boot CPU.
+ * Returns the longest TSC gap between two polls: a long one means the CPU
+ * did not run for a while (a vCPU thread the host did not schedule).
+ */
+uint32_t pit_wait(uint32_t count);
 uint32_t tsc_per_ms(void);        /* calibrated TSC ticks per millisecond */
+/* Whether a calibration window ran undisturbed (else the host was too
+ * busy, under QEMU, and the rates are overstated). */
+bool timer_calibration_trusted(void);
 uint32_t lapic_bus_per_ms(void);  /* LAPIC timer counts per ms (divide 16) */
 /* A TSC value us microseconds from now, and whether it has passed. */
 uint64_t tsc_deadline(uint32_t us);

@@ -3,7 +3,8 @@
  * slot comes back), yield round-robin among equal priorities in FIFO
  * order, a higher priority runs first, tsleep/wakeup, critical sections
  * nest and balance (the round-robin and the switch measurement run in
- * them, so that timer preemption does not reorder the yields), and the cost of a same-CPU switch
+ * them, so that timer preemption does not reorder the yields; the order
+ * is checked from the moment all three run), and the cost of a same-CPU switch
  * (lwkt_yield between two threads, in rdtsc units: guest instructions on
  * dfemu, TSC cycles on QEMU).
  */
@@ -17,12 +18,23 @@
 static int rr_log[RR_THREADS * RR_ROUNDS];
 static int rr_n;
 
+static volatile int rr_started;
+
+/*
+ * A tick can still preempt a thread in its first instructions, before
+ * its crit_enter (under QEMU a tick delivered late lands anywhere), and
+ * reorder the start: so the threads first wait, in their critical
+ * sections, until all three run; from there only the yields switch.
+ */
 static void rr_thread(void *arg)
 {
 	struct test_join *j = arg;
 	int id = (int)(curthread->td_name[2] - '0');
 
 	crit_enter(); /* no timer round-robin: only the yields switch */
+	rr_started++;
+	while (rr_started < RR_THREADS)
+		lwkt_yield();
 	for (int r = 0; r < RR_ROUNDS; r++) {
 		rr_log[rr_n++] = id;
 		lwkt_yield();
@@ -85,15 +97,26 @@ void test_threads(void)
 	crit_exit();
 	check(me->td_critcount == 0, "critcount %d after crit_exit", me->td_critcount);
 
-	/* Round-robin: three equal threads yielding log 0 1 2 0 1 2 ... */
+	/*
+	 * Round-robin: three equal threads yielding log a b c a b c ...
+	 * They are created in a critical section: a timer preemption between
+	 * two lwkt_create()s would let rr0 run and yield before rr1 exists,
+	 * logging 0 0 1 2 (seen under QEMU, whose ticks fall anywhere).
+	 */
 	join_init(&j, RR_THREADS);
 	rr_n = 0;
+	rr_started = 0;
+	crit_enter();
 	for (int i = 0; i < RR_THREADS; i++)
 		lwkt_create(rr_thread, &j, NULL, cpu, names[i]);
+	crit_exit();
 	join_wait(&j);
 	check(rr_n == RR_THREADS * RR_ROUNDS, "round-robin logged %d entries", rr_n);
-	for (int i = 0; i < rr_n; i++)
-		check(rr_log[i] == i % RR_THREADS, "round-robin entry %d is thread %d", i, rr_log[i]);
+	check(rr_log[0] != rr_log[1] && rr_log[1] != rr_log[2] && rr_log[0] != rr_log[2],
+	      "round-robin starts %d %d %d", rr_log[0], rr_log[1], rr_log[2]);
+	for (int i = RR_THREADS; i < rr_n; i++)
+		check(rr_log[i] == rr_log[i % RR_THREADS], "round-robin entry %d is thread %d, want %d", i,
+		      rr_log[i], rr_log[i % RR_THREADS]);
 
 	/* Priorities: the higher one runs first although created second. */
 	pri_n = 0;
