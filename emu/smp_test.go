@@ -3,36 +3,15 @@ package emu
 import (
 	"bytes"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"dfemu/internal/guestbuild"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// buildGuest assembles testdata/name.S into a Multiboot ELF with the
-// system gcc and ld (as make test builds the kernel).
-func buildGuest(t *testing.T, name string) []byte {
-	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed: cannot build the test guest")
-	}
-	dir := t.TempDir()
-	obj, elf := filepath.Join(dir, name+".o"), filepath.Join(dir, name+".elf")
-	for _, args := range [][]string{
-		{"gcc", "-m32", "-c", filepath.Join("testdata", name+".S"), "-o", obj},
-		{"ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext", "0x100000", "-o", elf, obj},
-	} {
-		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-		require.NoError(t, err, "%v: %s", args, out)
-	}
-	b, err := os.ReadFile(elf)
-	require.NoError(t, err)
-	return b
-}
 
 type smpRun struct {
 	res   Result
@@ -56,7 +35,8 @@ func bootSMP(t *testing.T, kernel []byte, cpus int, seed uint64) smpRun {
 // seed gives the same console output and the same per-vCPU instruction
 // counts; different seeds give different interleavings.
 func TestSMPStartsAPsDeterministically(t *testing.T) {
-	kernel := buildGuest(t, "smprace")
+	kernel, err := os.ReadFile(guestbuild.Kernel(t, nil, guestbuild.File("testdata/smprace.S")))
+	require.NoError(t, err)
 	for _, cpus := range []int{1, 2, 4, 8} {
 		a := bootSMP(t, kernel, cpus, 7)
 		require.Equal(t, 1, a.res.Status, "%s\n%s\n%s", a.res.Reason, a.out, a.res.Report)
@@ -82,7 +62,8 @@ func TestSMPStartsAPsDeterministically(t *testing.T) {
 // TestSMPRacyCounterVariesWithSeed: the unlocked counter loses updates
 // differently from one seed to another (a race made reproducible).
 func TestSMPRacyCounterVariesWithSeed(t *testing.T) {
-	kernel := buildGuest(t, "smprace")
+	kernel, err := os.ReadFile(guestbuild.Kernel(t, nil, guestbuild.File("testdata/smprace.S")))
+	require.NoError(t, err)
 	counts := map[string]bool{}
 	for seed := uint64(1); seed <= 12; seed++ {
 		r := bootSMP(t, kernel, 4, seed)

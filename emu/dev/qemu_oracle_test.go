@@ -3,9 +3,7 @@ package dev
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"dfemu/internal/guestbuild"
 	"dfemu/internal/qemurun"
 )
 
@@ -228,9 +227,6 @@ func TestQEMUOracle(t *testing.T) {
 	if err != nil {
 		t.Skip("qemu-system-i386 not installed (apt-get install qemu-system-x86): devices not compared with QEMU")
 	}
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed: cannot build the probe guest")
-	}
 	script := oracleScript()
 	var table strings.Builder
 	nin := 0
@@ -242,16 +238,7 @@ func TestQEMUOracle(t *testing.T) {
 		}
 		fmt.Fprintf(&table, "\t.long %d, %d, %#x, %#x, %#x\n", kind, op.size, op.port, op.v, op.mask)
 	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "probe.S")
-	require.NoError(t, os.WriteFile(src, fmt.Appendf(nil, oracleAsm, table.String(), 4*nin), 0o644))
-	run := func(name string, args ...string) {
-		out, err := exec.Command(name, args...).CombinedOutput()
-		require.NoError(t, err, "%s %v: %s", name, args, out)
-	}
-	obj, elf := filepath.Join(dir, "probe.o"), filepath.Join(dir, "probe.elf")
-	run("gcc", "-m32", "-c", src, "-o", obj)
-	run("ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", elf, obj)
+	elf := guestbuild.Kernel(t, nil, guestbuild.Text("probe.S", fmt.Sprintf(oracleAsm, table.String(), 4*nin)))
 
 	r, err := qemurun.Run(context.Background(), qemu, "", qemurun.Timeout, "-nodefaults", "-display", "none", "-m", "256",
 		"-smp", "1", "-serial", "stdio", "-monitor", "none",

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"dfemu/emu"
 	"dfemu/emu/firmware"
+	"dfemu/internal/guestbuild"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,24 +189,6 @@ func checkTablePlaces(t *testing.T, machine string, addrs map[string]uint32, mpc
 	}
 }
 
-func buildTablesGuest(t *testing.T) string {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed")
-	}
-	dir := t.TempDir()
-	elf := filepath.Join(dir, "tables.elf")
-	for _, args := range [][]string{
-		{"gcc", "-m32", "-ffreestanding", "-mgeneral-regs-only", "-fno-pic", "-fno-stack-protector", "-nostdlib",
-			"-Wall", "-Wextra", "-Werror", "-O1", "-c", "testdata/tables.c", "-o", filepath.Join(dir, "t.o")},
-		{"gcc", "-m32", "-c", "testdata/start.S", "-o", filepath.Join(dir, "s.o")},
-		{"ld", "-m", "elf_i386", "-N", "--no-warn-rwx-segments", "-Ttext", "0x100000", "-o", elf, filepath.Join(dir, "s.o"), filepath.Join(dir, "t.o")},
-	} {
-		out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-		require.NoError(t, err, "%v: %s", args, out)
-	}
-	return elf
-}
-
 // TestTablesLikeQEMU boots a guest that finds and dumps the firmware
 // tables, on dfemu and under qemu-system-i386 -smp 4, and compares them
 // field by field (OEM strings and the PCI bus aside).
@@ -215,7 +197,8 @@ func TestTablesLikeQEMU(t *testing.T) {
 	if err != nil {
 		t.Skip("qemu-system-i386 not installed (apt-get install qemu-system-x86)")
 	}
-	elf := buildTablesGuest(t)
+	elf := guestbuild.Kernel(t, []string{"-ffreestanding", "-mgeneral-regs-only", "-fno-pic", "-fno-stack-protector",
+		"-nostdlib", "-Wall", "-Wextra", "-Werror", "-O1"}, guestbuild.File("testdata/start.S"), guestbuild.File("testdata/tables.c"))
 	kernel, err := os.ReadFile(elf)
 	require.NoError(t, err)
 
