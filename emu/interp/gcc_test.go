@@ -2,13 +2,12 @@ package interp
 
 import (
 	"debug/elf"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"dfemu/internal/guestbuild"
 )
 
 // A freestanding C program compiled by gcc -m32 -O2 the way the guest
@@ -60,23 +59,18 @@ void _start(void) {
 `
 
 func TestGccProgram(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed")
-	}
+	guestbuild.Need(t)
 	for _, opt := range []string{"-O0", "-O2", "-Os", "-O3"} {
 		t.Run(opt, func(t *testing.T) { runGccProgram(t, opt) })
 	}
 }
 
 func runGccProgram(t *testing.T, opt string) {
-	dir := t.TempDir()
-	src := filepath.Join(dir, "p.c")
-	require.NoError(t, os.WriteFile(src, []byte(gccProg), 0o644))
-	elfPath := filepath.Join(dir, "p.elf")
-	out, err := exec.Command("gcc", "-m32", opt, "-fno-omit-frame-pointer", "-ffreestanding", "-mgeneral-regs-only", "-fno-pic",
-		"-fno-stack-protector", "-nostdlib", "-static", "-Wl,-Ttext=0x1000", "-Wl,--build-id=none",
-		"-o", elfPath, src).CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	elfPath := guestbuild.Build(t, guestbuild.Spec{
+		CFlags: []string{opt, "-fno-omit-frame-pointer", "-ffreestanding", "-mgeneral-regs-only", "-fno-pic",
+			"-fno-stack-protector", "-nostdlib"},
+		LDFlags: []string{"-static", "-Ttext=0x1000", "--build-id=none"},
+		Sources: []guestbuild.Source{guestbuild.Text("p.c", gccProg)}})
 	f, err := elf.Open(elfPath)
 	require.NoError(t, err)
 	defer f.Close()

@@ -1,12 +1,12 @@
 package interp
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"dfemu/internal/guestbuild"
 )
 
 // fakeBus is a nil-safe Bus for tests: it records port writes, answers
@@ -59,33 +59,9 @@ const (
 // when the toolchain is missing.
 func assemble(t testing.TB, src string, addr uint32) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed: cannot assemble test programs")
-	}
-	dir := t.TempDir()
-	s := filepath.Join(dir, "t.S")
-	require.NoError(t, os.WriteFile(s, []byte(".text\n.globl _start\n_start:\n"+src+"\n"), 0o644))
-	o, elf, bin := filepath.Join(dir, "t.o"), filepath.Join(dir, "t.elf"), filepath.Join(dir, "t.bin")
-	run := func(name string, args ...string) {
-		out, err := exec.Command(name, args...).CombinedOutput()
-		require.NoError(t, err, "%s: %s", name, out)
-	}
-	run("gcc", "-m32", "-c", "-o", o, s)
-	run("ld", "-m", "elf_i386", "-Ttext", "0x"+hex32(addr), "-e", "_start", "-o", elf, o)
-	run("objcopy", "-O", "binary", "-j", ".text", elf, bin)
-	b, err := os.ReadFile(bin)
-	require.NoError(t, err)
-	return b
-}
-
-func hex32(v uint32) string {
-	const d = "0123456789abcdef"
-	var b [8]byte
-	for k := 7; k >= 0; k-- {
-		b[k] = d[v&15]
-		v >>= 4
-	}
-	return string(b[:])
+	elf := guestbuild.Build(t, guestbuild.Spec{LDFlags: []string{"-Ttext", fmt.Sprintf("%#x", addr), "-e", "_start"},
+		Sources: []guestbuild.Source{guestbuild.Text("t.S", ".text\n.globl _start\n_start:\n"+src+"\n")}})
+	return guestbuild.Flat(t, elf, ".text")
 }
 
 // newTestCPU returns a CPU in flat protected mode with prog loaded at

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dfemu/emu/interp"
+	"dfemu/internal/guestbuild"
 )
 
 // Ports the fake bus knows.
@@ -135,53 +136,15 @@ func readWords(t testing.TB, cpu *interp.CPU, lin uint32, n int) []uint32 {
 	return w
 }
 
-// needGCC32 skips t unless gcc -m32 and ld -m elf_i386 build a program,
-// and, with run, the host runs i386 Linux binaries.
-func needGCC32(t *testing.T, run bool) {
+// needNativeI386 skips t unless the host runs i386 Linux binaries
+// built by guestbuild.
+func needNativeI386(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"gcc", "ld"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: the oracle needs gcc with -m32 and binutils (Debian: gcc gcc-multilib binutils)", tool)
-		}
+	exe := guestbuild.Build(t, guestbuild.Spec{Out: "probe", Sources: []guestbuild.Source{
+		guestbuild.Text("probe.S", ".globl _start\n_start: movl $1,%eax\nxorl %ebx,%ebx\nint $0x80\n")}})
+	if out, err := exec.Command(exe).CombinedOutput(); err != nil {
+		t.Skipf("host cannot run i386 Linux binaries (%v %s): the native oracle needs an x86 host with IA32 emulation", err, out)
 	}
-	dir := t.TempDir()
-	src := ".globl _start\n_start: movl $1,%eax\nxorl %ebx,%ebx\nint $0x80\n"
-	exe, err := buildELF(dir, "probe", nil, source{"probe.S", src})
-	if err != nil {
-		t.Skipf("cannot build i386 binaries (gcc -m32 / ld -m elf_i386): %v", err)
-	}
-	if run {
-		if out, err := exec.Command(exe).CombinedOutput(); err != nil {
-			t.Skipf("host cannot run i386 Linux binaries (%v %s): the native oracle needs an x86 host with IA32 emulation", err, out)
-		}
-	}
-}
-
-// source is one assembly file of a build.
-type source struct{ name, text string }
-
-// buildELF assembles srcs (written to dir) with gcc -m32 and links them,
-// in order, with ld -m elf_i386 and ldArgs into dir/name.
-func buildELF(dir, name string, ldArgs []string, srcs ...source) (string, error) {
-	var objs []string
-	for _, src := range srcs {
-		file, text := src.name, src.text
-		path := filepath.Join(dir, file)
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			return "", err
-		}
-		obj := strings.TrimSuffix(path, filepath.Ext(path)) + ".o"
-		if out, err := exec.Command("gcc", "-m32", "-c", "-o", obj, path).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("gcc -m32 -c %s: %v\n%s", file, err, out)
-		}
-		objs = append(objs, obj)
-	}
-	exe := filepath.Join(dir, name)
-	args := append([]string{"-m", "elf_i386", "-o", exe}, ldArgs...)
-	if out, err := exec.Command("ld", append(args, objs...)...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("ld: %v\n%s", err, out)
-	}
-	return exe, nil
 }
 
 // runHost runs a command with a timeout and returns its stdout.

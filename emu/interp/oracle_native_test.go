@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dfemu/emu/interp"
+	"dfemu/internal/guestbuild"
 )
 
 // oracleSeed fixes the random half of the case table.
@@ -27,13 +28,11 @@ const oracleSeed = 0x1386_2003
 const oracleLinkAddr = "0x100000"
 
 func TestOracleNative(t *testing.T) {
-	needGCC32(t, true)
+	needNativeI386(t)
 	cases := genALUCases(oracleSeed)
 	n := len(cases) * wordsPerCase
-	dir := t.TempDir()
-	exe, err := buildELF(dir, "native", []string{"-Ttext-segment=" + oracleLinkAddr, "-z", "noexecstack"},
-		source{"head.S", readTestdata(t, "oracle_native.S")}, source{"cases.S", emitCases(cases)})
-	require.NoError(t, err)
+	exe := guestbuild.Build(t, guestbuild.Spec{Out: "native", LDFlags: []string{"-Ttext-segment=" + oracleLinkAddr, "-z", "noexecstack"},
+		Sources: []guestbuild.Source{guestbuild.Text("head.S", readTestdata(t, "oracle_native.S")), guestbuild.Text("cases.S", emitCases(cases))}})
 
 	start := time.Now()
 	out, err := runHost(20*time.Second, exe)

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dfemu/emu/interp"
+	"dfemu/internal/guestbuild"
 	"dfemu/internal/qemurun"
 )
 
@@ -81,15 +82,10 @@ func parseKernelOutput(out []byte) (kernelResult, error) {
 // buildOracleKernel links the Multiboot oracle kernel for cases.
 func buildOracleKernel(t *testing.T, cases []aluCase) string {
 	t.Helper()
-	needGCC32(t, false)
-	dir := t.TempDir()
-	if keep := os.Getenv("ORACLE_KEEP_DIR"); keep != "" {
-		dir = keep // keep the kernel and its sources for objdump
-	}
-	k, err := buildELF(dir, "oracle.elf", []string{"-Ttext=" + oracleLinkAddr, "-z", "noexecstack"},
-		source{"oracle_mb.S", readTestdata(t, "oracle_mb.S")}, source{"cases.S", emitCases(cases)})
-	require.NoError(t, err)
-	return k
+	// ORACLE_KEEP_DIR keeps the kernel and its sources for objdump.
+	return guestbuild.Build(t, guestbuild.Spec{Dir: os.Getenv("ORACLE_KEEP_DIR"), Out: "oracle.elf",
+		LDFlags: []string{"-Ttext=" + oracleLinkAddr, "-z", "noexecstack"},
+		Sources: []guestbuild.Source{guestbuild.Text("oracle_mb.S", readTestdata(t, "oracle_mb.S")), guestbuild.Text("cases.S", emitCases(cases))}})
 }
 
 // runKernelInterp boots the oracle kernel on interp as a Multiboot loader
