@@ -53,7 +53,7 @@ func (f *bootFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.smp, "smp", emu.DefaultSMP, fmt.Sprintf("number of CPUs (`N`, 1 to %d)", emu.MaxSMP))
 	fs.Uint64Var(&f.seed, "seed", 0, "`S` chooses the interleaving of vCPUs (deterministic SMP)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop the guest after `DURATION` (e.g. 10s) with status 8; 0: never")
-	fs.BoolVar(&f.strict, "strict", false, "an access to an unknown I/O port is fatal (status 12) instead of logged once")
+	fs.BoolVar(&f.strict, "strict", false, "an access to an unknown I/O port or unassigned physical address is fatal (status 12) instead of logged once")
 	fs.BoolVar(&f.stopOnUD, "stop-on-ud", false, "stop and report an unimplemented instruction (status 6) instead of raising #UD in the guest")
 	fs.StringVar(&f.accel, "accel", "interp", "CPU backend `NAME`: interp (kvm is a later issue)")
 	fs.BoolVar(&f.nographic, "nographic", false, "accepted for QEMU compatibility: the console is always stdio")

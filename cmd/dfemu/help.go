@@ -21,8 +21,8 @@ var exitStatuses = []struct {
 	{emu.ExitTripleFault, "triple fault: the CPU shut down"},
 	{emu.ExitUnimpl, "unimplemented instruction (with -stop-on-ud)"},
 	{emu.ExitTimeout, "-timeout expired"},
-	{emu.ExitHaltNoIntr, "hlt with interrupts disabled: the guest can never wake"},
-	{emu.ExitStrictPort, "access to an unknown I/O port (with -strict)"},
+	{emu.ExitHaltNoIntr, "hlt with nothing to wake the guest: every vCPU halted with interrupts disabled or no interrupt due"},
+	{emu.ExitStrictPort, "access to an unknown I/O port or unassigned physical address (with -strict)"},
 	{emu.ExitInternal, "internal error: a dfemu bug"},
 	{emu.ExitUserQuit, "Ctrl-A X typed on the console"},
 	{emu.ExitDebuggerKill, "killed by the debugger (gdb's kill, with -gdb)"},
@@ -37,7 +37,7 @@ func exitStatusText() string {
 	}
 	fmt.Fprintf(tw, "  odd\tthe guest wrote V to isa-debug-exit (port 0x%x): status (V<<1)|1, as QEMU\n", emu.PortDebugExit)
 	tw.Flush()
-	b.WriteString("A death (any even status but 0 and 2) is reported on stderr with the registers.\n")
+	b.WriteString("A death (4 to 14) is reported on stderr with every vCPU's registers; 16 and 18 with one line.\n")
 	return b.String()
 }
 
