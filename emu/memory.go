@@ -31,7 +31,7 @@ type MMIODevice interface {
 }
 
 // MMIOBus is the physical address space above RAM: regions registered by
-// devices (LAPIC, IOAPIC in later issues); everything else unassigned,
+// devices (the LAPICs and the IOAPIC, emu/irq.go); everything else unassigned,
 // reading all ones and ignoring writes, reported once per 4 KiB page.
 type MMIOBus struct {
 	ramEnd  uint64
