@@ -14,6 +14,7 @@
  */
 #include "kprintf.h"
 #include "memlayout.h"
+#include "fwtable.h"
 #include "smp.h"
 #include "string.h"
 
@@ -41,28 +42,13 @@ _Static_assert(sizeof(struct acpi_header) == 36, "acpi_header");
 #define MADT_PCAT_COMPAT    0x1 /* MADT flags: dual 8259s present */
 #define MADT_LAPIC_ENABLED  0x1
 
-static uint8_t sum8(const void *p, uint32_t n)
-{
-	const uint8_t *b = p;
-	uint8_t s = 0;
-
-	while (n-- > 0)
-		s += *b++;
-	return s;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static const uint8_t *rsdp_scan(uint32_t start, uint32_t len)
 {
 	for (uint32_t a = start; a + 20 <= start + len; a += 16) {
 		const uint8_t *p = (const uint8_t *)a;
-		if (memcmp(p, "RSD PTR ", 8) != 0 || sum8(p, 20) != 0)
+		if (memcmp(p, "RSD PTR ", 8) != 0 || fw_sum8(p, 20) != 0)
 			continue;
-		if (p[15] >= 2 && (rd32(p + 20) < 36 || sum8(p, rd32(p + 20)) != 0))
+		if (p[15] >= 2 && (fw_rd32(p + 20) < 36 || fw_sum8(p, fw_rd32(p + 20)) != 0))
 			continue;
 		return p;
 	}
@@ -95,7 +81,7 @@ static const struct acpi_header *acpi_table(uint32_t pa)
 {
 	const struct acpi_header *h = (const struct acpi_header *)pa;
 
-	if (pa == 0 || h->ah_len < sizeof(*h) || h->ah_len > 0x100000 || sum8(h, h->ah_len) != 0)
+	if (pa == 0 || h->ah_len < sizeof(*h) || h->ah_len > 0x100000 || fw_sum8(h, h->ah_len) != 0)
 		return NULL;
 	return h;
 }
@@ -104,7 +90,7 @@ static void madt_entry(struct smp_config *sc, const uint8_t *e)
 {
 	switch (e[0]) {
 	case MADT_LAPIC:
-		if (e[1] < 8 || !(rd32(e + 4) & MADT_LAPIC_ENABLED)) {
+		if (e[1] < 8 || !(fw_rd32(e + 4) & MADT_LAPIC_ENABLED)) {
 			sc->sc_ignored++;
 			return;
 		}
@@ -118,21 +104,21 @@ static void madt_entry(struct smp_config *sc, const uint8_t *e)
 		if (e[1] < 12 || sc->sc_nioapic == SMP_MAXIOAPIC)
 			return;
 		sc->sc_ioapic_id[sc->sc_nioapic] = e[2];
-		sc->sc_ioapic_addr[sc->sc_nioapic] = rd32(e + 4);
-		sc->sc_ioapic_gsibase[sc->sc_nioapic] = rd32(e + 8);
+		sc->sc_ioapic_addr[sc->sc_nioapic] = fw_rd32(e + 4);
+		sc->sc_ioapic_gsibase[sc->sc_nioapic] = fw_rd32(e + 8);
 		sc->sc_nioapic++;
 		return;
 	case MADT_OVERRIDE:
 		if (e[1] < 10 || e[2] != 0 || sc->sc_noverride == SMP_MAXOVERRIDE)
 			return; /* bus 0 is ISA, the only one defined */
 		sc->sc_override[sc->sc_noverride].so_irq = e[3];
-		sc->sc_override[sc->sc_noverride].so_gsi = rd32(e + 4);
+		sc->sc_override[sc->sc_noverride].so_gsi = fw_rd32(e + 4);
 		sc->sc_override[sc->sc_noverride].so_flags = e[8] | (e[9] << 8);
 		sc->sc_noverride++;
 		return;
 	case MADT_LAPIC_OVERRIDE:
-		if (e[1] >= 12 && rd32(e + 8) == 0)
-			sc->sc_lapic_addr = rd32(e + 4);
+		if (e[1] >= 12 && fw_rd32(e + 8) == 0)
+			sc->sc_lapic_addr = fw_rd32(e + 4);
 		return;
 	}
 }
@@ -146,14 +132,14 @@ void acpi_parse(struct smp_config *sc)
 	sc->sc_source = "ACPI MADT";
 	if (rsdp == NULL)
 		return;
-	rsdt = acpi_table(rd32(rsdp + 16));
+	rsdt = acpi_table(fw_rd32(rsdp + 16));
 	if (rsdt == NULL || memcmp(rsdt->ah_sig, "RSDT", 4) != 0) {
 		kprintf("acpi: RSDP found but its RSDT is missing or fails its checksum\n");
 		return;
 	}
 	const uint8_t *ents = (const uint8_t *)(rsdt + 1);
 	for (uint32_t i = 0; i < (rsdt->ah_len - sizeof(*rsdt)) / 4; i++) {
-		const struct acpi_header *t = acpi_table(rd32(ents + 4 * i));
+		const struct acpi_header *t = acpi_table(fw_rd32(ents + 4 * i));
 		if (t != NULL && memcmp(t->ah_sig, "APIC", 4) == 0) {
 			madt = t;
 			break;
@@ -164,8 +150,8 @@ void acpi_parse(struct smp_config *sc)
 		return;
 	}
 	const uint8_t *m = (const uint8_t *)madt;
-	sc->sc_lapic_addr = rd32(m + 36);
-	sc->sc_pic_present = (rd32(m + 40) & MADT_PCAT_COMPAT) != 0;
+	sc->sc_lapic_addr = fw_rd32(m + 36);
+	sc->sc_pic_present = (fw_rd32(m + 40) & MADT_PCAT_COMPAT) != 0;
 	for (uint32_t off = 44; off + 2 <= madt->ah_len;) {
 		const uint8_t *e = m + off;
 		if (e[1] < 2 || off + e[1] > madt->ah_len) {

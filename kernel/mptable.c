@@ -15,6 +15,7 @@
  */
 #include "kprintf.h"
 #include "memlayout.h"
+#include "fwtable.h"
 #include "smp.h"
 #include "string.h"
 
@@ -27,31 +28,11 @@
 #define MP_IMCRP  0x80    /* feature byte 2: IMCR present */
 #define MP_MAXBUS 32
 
-static uint8_t sum8(const void *p, uint32_t n)
-{
-	const uint8_t *b = p;
-	uint8_t s = 0;
-
-	while (n-- > 0)
-		s += *b++;
-	return s;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return p[0] | (p[1] << 8);
-}
-
 static const uint8_t *mpfp_scan(uint32_t start, uint32_t len)
 {
 	for (uint32_t a = start; a + 16 <= start + len; a += 16) {
 		const uint8_t *p = (const uint8_t *)a;
-		if (memcmp(p, "_MP_", 4) == 0 && p[8] == 1 && sum8(p, 16) == 0)
+		if (memcmp(p, "_MP_", 4) == 0 && p[8] == 1 && fw_sum8(p, 16) == 0)
 			return p;
 	}
 	return NULL;
@@ -84,18 +65,18 @@ void mptable_parse(struct smp_config *sc)
 		kprintf("mptable: default configuration %u not supported\n", fp[11]);
 		return;
 	}
-	ct = (const uint8_t *)rd32(fp + 4);
-	if (ct == NULL || memcmp(ct, "PCMP", 4) != 0 || rd16(ct + 4) < 44 ||
-	    sum8(ct, rd16(ct + 4)) != 0) {
+	ct = (const uint8_t *)fw_rd32(fp + 4);
+	if (ct == NULL || memcmp(ct, "PCMP", 4) != 0 || fw_rd16(ct + 4) < 44 ||
+	    fw_sum8(ct, fw_rd16(ct + 4)) != 0) {
 		kprintf("mptable: configuration table missing or fails its checksum\n");
 		return;
 	}
 	sc->sc_imcr_present = (fp[12] & MP_IMCRP) != 0;
 	sc->sc_pic_present = true; /* MP spec PCs have 8259s (3.6.2) */
-	sc->sc_lapic_addr = rd32(ct + 36);
-	end = ct + rd16(ct + 4);
+	sc->sc_lapic_addr = fw_rd32(ct + 36);
+	end = ct + fw_rd16(ct + 4);
 	e = ct + 44;
-	for (uint16_t n = rd16(ct + 34); n > 0 && e < end; n--) {
+	for (uint16_t n = fw_rd16(ct + 34); n > 0 && e < end; n--) {
 		switch (e[0]) {
 		case MP_PROC:
 			if (e + 20 > end)
@@ -118,7 +99,7 @@ void mptable_parse(struct smp_config *sc)
 				goto bad;
 			if ((e[3] & MP_EN) && sc->sc_nioapic < SMP_MAXIOAPIC) {
 				sc->sc_ioapic_id[sc->sc_nioapic] = e[1];
-				sc->sc_ioapic_addr[sc->sc_nioapic] = rd32(e + 4);
+				sc->sc_ioapic_addr[sc->sc_nioapic] = fw_rd32(e + 4);
 				sc->sc_ioapic_gsibase[sc->sc_nioapic] = 0; /* first IOAPIC: pins 0.. */
 				sc->sc_nioapic++;
 			}
@@ -133,7 +114,7 @@ void mptable_parse(struct smp_config *sc)
 				struct smp_override *o = &sc->sc_override[sc->sc_noverride++];
 				o->so_irq = e[5];
 				o->so_gsi = e[7];
-				o->so_flags = rd16(e + 2);
+				o->so_flags = fw_rd16(e + 2);
 			}
 			e += 8;
 			break;
